@@ -1,0 +1,382 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Retries. Graph asks clients to honour Retry-After on 429 and 503 and to
+// retry idempotent requests a bounded number of times; the CA endpoints
+// answer 429 without Retry-After, so a missing header means an exponential
+// default starting at one second. Every wait stays inside the diagnosis
+// budget: a wait that would overrun it is not started.
+// https://learn.microsoft.com/graph/throttling
+const (
+	maxRetries     = 3
+	defaultBackoff = time.Second
+	maxBackoff     = 30 * time.Second
+	maxBatch       = 20       // JSON $batch request limit
+	maxBody        = 32 << 20 // bytes read from one response
+	preferEnums    = "include-unknown-enum-members"
+)
+
+// part is one thing a diagnosis reads; it picks the rate limiter and the
+// words of a failure.
+type part int
+
+const (
+	partUser part = iota
+	partMembers
+	partPolicies
+	partLocations
+	partSignIns
+	partBetaSignIns
+)
+
+func (p part) String() string {
+	return [...]string{"user", "memberships", "policies", "named locations", "sign-ins", "non-interactive sign-ins"}[p]
+}
+
+// call is one idempotent GET.
+type call struct {
+	id     string // batch request id, unique within one do
+	part   part
+	url    string // absolute
+	prefer bool   // send Prefer: include-unknown-enum-members
+	// admitted is set when the rate limiter already let this call through
+	// (a refused $batch resent as single requests).
+	admitted bool
+}
+
+// result is the answer to a call: a 2xx body, or err (*APIError,
+// *throttledError, *transportError, *tokenError or a context error).
+type result struct {
+	body   []byte
+	header http.Header
+	err    error
+}
+
+// do sends calls and returns their results by id. Calls on the v1.0 root
+// travel in one JSON $batch (one round trip however many); others, and all
+// of them where $batch is refused, go as parallel single requests. Batch
+// sub-requests answered 429/503 are retried on their own.
+// https://learn.microsoft.com/graph/json-batching
+func (c *Client) do(ctx context.Context, calls []call, trips *atomic.Int32) map[string]result {
+	var (
+		mu  sync.Mutex
+		out = make(map[string]result, len(calls))
+		wg  sync.WaitGroup
+	)
+	set := func(id string, r result) {
+		mu.Lock()
+		out[id] = r
+		mu.Unlock()
+	}
+	var batched []call
+	for _, k := range calls {
+		if strings.HasPrefix(k.url, c.v1+"/") && !c.noBatch.Load() && len(batched) < maxBatch {
+			batched = append(batched, k)
+			continue
+		}
+		wg.Go(func() { set(k.id, c.get(ctx, k, trips, 0, 0)) })
+	}
+	if len(batched) == 1 {
+		k := batched[0]
+		wg.Go(func() { set(k.id, c.get(ctx, k, trips, 0, 0)) })
+	} else if len(batched) > 1 {
+		wg.Go(func() {
+			for id, r := range c.batch(ctx, batched, trips) {
+				set(id, r)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+type batchRequest struct {
+	Requests []batchItem `json:"requests"`
+}
+
+type batchItem struct {
+	ID      string            `json:"id"`
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+type batchResponse struct {
+	Responses []struct {
+		ID      string            `json:"id"`
+		Status  int               `json:"status"`
+		Headers map[string]string `json:"headers"`
+		Body    json.RawMessage   `json:"body"`
+	} `json:"responses"`
+}
+
+// batch sends calls as one JSON $batch and retries what it must.
+func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32) map[string]result {
+	out := make(map[string]result, len(calls))
+	fail := func(err error) map[string]result {
+		for _, k := range calls {
+			out[k.id] = result{err: err}
+		}
+		return out
+	}
+	in := batchRequest{}
+	for _, k := range calls {
+		if err := c.admit(ctx, k.part); err != nil {
+			return fail(err)
+		}
+		item := batchItem{ID: k.id, Method: http.MethodGet, URL: strings.TrimPrefix(k.url, c.v1)}
+		if k.prefer {
+			item.Headers = map[string]string{"Prefer": preferEnums}
+		}
+		in.Requests = append(in.Requests, item)
+	}
+	payload, err := json.Marshal(in)
+	if err != nil {
+		return fail(fmt.Errorf("encode batch: %w", err))
+	}
+
+	var resp result
+	for attempt := 0; ; attempt++ {
+		resp = c.send(ctx, http.MethodPost, c.v1+"/$batch", "batch", payload, nil, trips)
+		var ae *APIError
+		if !errors.As(resp.err, &ae) {
+			break
+		}
+		switch ae.Status {
+		case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+			// A Graph stand-in without $batch: the same reads, in parallel.
+			c.noBatch.Store(true)
+			c.log.Info("graph $batch refused; sending requests in parallel", slog.Int("status", ae.Status))
+			again := make([]call, len(calls))
+			for i, k := range calls {
+				k.admitted = true
+				again[i] = k
+			}
+			return c.do(ctx, again, trips)
+		}
+		if !retryable(ae.Status) || attempt == maxRetries {
+			break
+		}
+		if err := c.wait(ctx, retryAfter(resp.header, attempt), ae); err != nil {
+			return fail(err)
+		}
+	}
+	if resp.err != nil {
+		return fail(resp.err)
+	}
+
+	var br batchResponse
+	if err := json.Unmarshal(resp.body, &br); err != nil {
+		return fail(fmt.Errorf("decode batch response: %w", err))
+	}
+	byID := make(map[string]call, len(calls))
+	for _, k := range calls {
+		byID[k.id] = k
+	}
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	for _, sub := range br.Responses {
+		k, ok := byID[sub.ID]
+		if !ok {
+			continue
+		}
+		delete(byID, sub.ID)
+		h := make(http.Header, len(sub.Headers))
+		for name, v := range sub.Headers {
+			h.Set(name, v)
+		}
+		body := subBody(sub.Body)
+		if sub.Status >= 200 && sub.Status < 300 {
+			out[k.id] = result{body: body, header: h}
+			continue
+		}
+		if !retryable(sub.Status) {
+			out[k.id] = result{err: apiError(sub.Status, h, body), header: h}
+			continue
+		}
+		delay := retryAfter(h, 0)
+		wg.Go(func() {
+			r := c.get(ctx, k, trips, 1, delay)
+			mu.Lock()
+			out[k.id] = r
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for id := range byID {
+		out[id] = result{err: fmt.Errorf("batch response lacks request %s", id)}
+	}
+	return out
+}
+
+// subBody returns a sub-response body as bytes: Graph inlines JSON bodies
+// and base64-encodes others.
+func subBody(raw json.RawMessage) []byte {
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+				return b
+			}
+			return []byte(s)
+		}
+	}
+	return raw
+}
+
+// get sends one GET with retries, starting at attempt after delay (a batch
+// sub-request that was throttled arrives with attempt 1 and its Retry-After).
+func (c *Client) get(ctx context.Context, k call, trips *atomic.Int32, attempt int, delay time.Duration) result {
+	var h http.Header
+	if k.prefer {
+		h = http.Header{"Prefer": {preferEnums}}
+	}
+	var last *APIError
+	for ; ; attempt++ {
+		if delay > 0 {
+			if err := c.wait(ctx, delay, last); err != nil {
+				return result{err: err}
+			}
+		}
+		if !k.admitted || attempt > 0 {
+			if err := c.admit(ctx, k.part); err != nil {
+				return result{err: err}
+			}
+		}
+		r := c.send(ctx, http.MethodGet, k.url, k.part.String(), nil, h, trips)
+		var ae *APIError
+		if !errors.As(r.err, &ae) || !retryable(ae.Status) {
+			return r
+		}
+		if attempt >= maxRetries {
+			if ae.Status == http.StatusTooManyRequests {
+				r.err = &throttledError{err: ae}
+			}
+			return r
+		}
+		last, delay = ae, retryAfter(r.header, attempt)
+	}
+}
+
+// wait sleeps before a retry, unless the budget would end first: then the
+// part gives up at once, as throttled or as the error that caused the wait.
+func (c *Client) wait(ctx context.Context, d time.Duration, cause *APIError) error {
+	giveUp := func(err error) error {
+		if cause != nil && cause.Status == http.StatusTooManyRequests {
+			return &throttledError{err: cause}
+		}
+		if cause != nil {
+			return cause
+		}
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		return giveUp(fmt.Errorf("retry in %s: %w", d, errBudget))
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return giveUp(context.Cause(ctx))
+	}
+}
+
+// admit waits for the part's client-side rate limiter.
+func (c *Client) admit(ctx context.Context, p part) error {
+	lim := c.limits[p]
+	if lim == nil {
+		return nil
+	}
+	if err := lim.Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return &throttledError{err: fmt.Errorf("client-side limit for %s: %w", p, err)}
+	}
+	return nil
+}
+
+// send makes one HTTP exchange. Non-2xx answers become *APIError; the
+// error never holds the URL (it names the user and the filter).
+func (c *Client) send(ctx context.Context, method, rawURL, what string, body []byte, h http.Header, trips *atomic.Int32) result {
+	op := method + " " + what
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
+	if err != nil {
+		return result{err: &transportError{op: op, err: errors.New("invalid request URL")}}
+	}
+	for name, vs := range h {
+		req.Header[name] = vs
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	trips.Add(1)
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		c.log.Debug("graph request failed", slog.String("op", op), slog.Duration("elapsed", time.Since(start)), slog.Any("err", err))
+		return result{err: &transportError{op: op, err: err}}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	c.log.Debug("graph request", slog.String("op", op), slog.Int("status", resp.StatusCode), slog.Duration("elapsed", time.Since(start)))
+	if err != nil {
+		return result{err: &transportError{op: op, err: err}, header: resp.Header}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return result{err: apiError(resp.StatusCode, resp.Header, b), header: resp.Header}
+	}
+	return result{body: b, header: resp.Header}
+}
+
+func retryable(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date); without it the
+// wait doubles from defaultBackoff with each attempt.
+func retryAfter(h http.Header, attempt int) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+			return min(time.Duration(s)*time.Second, maxBackoff)
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return min(max(time.Until(t), 0), maxBackoff)
+		}
+	}
+	return min(defaultBackoff<<min(attempt, 5), maxBackoff)
+}

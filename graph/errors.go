@@ -1,0 +1,164 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/onboard-check/onboard-check/diagnosis"
+)
+
+// Sentinel errors a caller can turn into one plain line (SPEC §4 exit 1).
+// Snapshot wraps them together with the *APIError or network error behind them.
+var (
+	// ErrCredentials means Graph rejected the credentials (401) or no token
+	// could be acquired.
+	ErrCredentials = errors.New("graph: credentials rejected")
+	// ErrUnreachable means Graph could not be reached or did not answer the
+	// user lookup in time (DNS, connection refused, persistent 5xx, budget).
+	ErrUnreachable = errors.New("graph: unreachable")
+)
+
+// errBudget is the cause of a diagnosis context that ran out of time.
+var errBudget = errors.New("graph: diagnosis time budget exceeded")
+
+// Graph error codes the client branches on.
+const (
+	codeNotFound   = "Request_ResourceNotFound"
+	codeNoLicence  = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+	codeDenied     = "Authorization_RequestDenied"
+	codeBadToken   = "InvalidAuthenticationToken"
+	permAuditLog   = "AuditLog.Read.All"
+	permPolicy     = "Policy.Read.All"
+	permDirectory  = "Directory.Read.All"
+	reasonLicence  = "licence_required"
+	reasonPerm     = "permission_missing"
+	reasonThrottle = "throttled"
+	reasonTimeout  = "timeout"
+	reasonDown     = "unavailable"
+	reasonNonInter = "non_interactive_unavailable"
+	reasonHidden   = "policies_hidden"
+	reasonTrunc    = "truncated"
+)
+
+// APIError is an error answer from Microsoft Graph. Match it with errors.As.
+type APIError struct {
+	Status    int    // HTTP status
+	Code      string // Graph error code, e.g. Authorization_RequestDenied
+	Message   string // Graph's message; it may echo parts of the request
+	RequestID string // request-id, for Microsoft support
+}
+
+// Error names the status, code and request id. It leaves out Message, which
+// Graph may fill with parts of the query, and never holds a token or URL.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "graph: status %d", e.Status)
+	if e.Code != "" {
+		b.WriteString(" " + e.Code)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request-id " + e.RequestID + ")")
+	}
+	return b.String()
+}
+
+// apiError builds an *APIError from a Graph error answer.
+func apiError(status int, h http.Header, body []byte) *APIError {
+	var w struct {
+		Error struct {
+			Code       string `json:"code"`
+			Message    string `json:"message"`
+			InnerError struct {
+				RequestID string `json:"request-id"`
+			} `json:"innerError"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(body, &w) // a body that is not Graph JSON still has a status
+	e := &APIError{Status: status, Code: w.Error.Code, Message: w.Error.Message, RequestID: w.Error.InnerError.RequestID}
+	if e.RequestID == "" && h != nil {
+		e.RequestID = h.Get("request-id")
+	}
+	if e.Code == "" {
+		e.Code = http.StatusText(status)
+	}
+	return e
+}
+
+// transportError is a failed HTTP exchange. It keeps the cause but not the
+// URL, which would carry the user's name and the filter into logs.
+type transportError struct {
+	op  string // e.g. "GET /v1.0/users"
+	err error
+}
+
+func (e *transportError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *transportError) Unwrap() error { return e.err }
+
+// tokenError is a failure to acquire a token; it surfaces as ErrCredentials.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "acquire token: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// throttledError is a request still throttled after its retries, or one the
+// client-side limiter could not admit within the budget.
+type throttledError struct{ err error }
+
+func (e *throttledError) Error() string { return "throttled: " + e.err.Error() }
+func (e *throttledError) Unwrap() error { return e.err }
+
+// fatal turns an error of the user lookup, which leaves nothing to diagnose,
+// into the error Snapshot returns.
+func fatal(ctx context.Context, op string, err error) error {
+	var ae *APIError
+	var te *tokenError
+	switch {
+	case errors.As(err, &te):
+		return fmt.Errorf("%s: %w: %w", op, ErrCredentials, err)
+	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
+		return fmt.Errorf("%s: %w: %w", op, ErrCredentials, err)
+	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
+		return fmt.Errorf("%s: %w", op, err)
+	case errors.Is(context.Cause(ctx), errBudget):
+		return fmt.Errorf("%s: %w: %w", op, ErrUnreachable, errBudget)
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: %w", op, context.Cause(ctx))
+	default:
+		return fmt.Errorf("%s: %w: %w", op, ErrUnreachable, err)
+	}
+}
+
+// warning maps the error of one part to the warning the engine renders;
+// permission names the Graph permission that part needs.
+func warning(ctx context.Context, code diagnosis.WarningCode, permission string, err error) diagnosis.Warning {
+	w := diagnosis.Warning{Code: code}
+	var ae *APIError
+	var th *throttledError
+	switch {
+	case errors.As(err, &ae) && ae.Status == http.StatusForbidden && ae.Code == codeNoLicence:
+		w.Reason = reasonLicence
+	case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
+		w.Reason, w.Args = reasonPerm, map[string]string{"permission": permission}
+	case errors.As(err, &th), errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests:
+		w.Reason = reasonThrottle
+	case errors.Is(context.Cause(ctx), errBudget), errors.Is(err, errBudget):
+		w.Reason = reasonTimeout
+	default:
+		w.Reason = reasonDown
+	}
+	return w
+}
+
+// statusOf returns the HTTP status behind err for logs, or 0.
+func statusOf(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return strconv.Itoa(ae.Status)
+	}
+	return "0"
+}
