@@ -24,6 +24,10 @@ type App struct {
 	Office365   bool     `json:"office365,omitempty"`   // in the Office365 group
 	Onboarding  bool     `json:"onboarding,omitempty"`  // checked when no app is named
 	Aliases     []string `json:"aliases,omitempty"`
+	// Related are resources the app signs in to on the user's behalf: a
+	// policy on them reaches the app (the Azure portal and Azure Service
+	// Management).
+	Related []string `json:"related,omitempty"`
 }
 
 //go:embed apps.json

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/onboard-check/onboard-check/diagnosis"
+	"github.com/onboard-check/onboard-check/diagnosis/demo"
+	"github.com/onboard-check/onboard-check/handlers"
+)
+
+// checkBudget bounds one diagnosis from the command line (SPEC §6).
+const checkBudget = 25 * time.Second
+
+// checkFlags are the flags of `bot check`.
+type checkFlags struct {
+	app, since, output, lang string
+	demo                     bool
+}
+
+// parseCheckArgs reads flags before and after USER, as people type them.
+func parseCheckArgs(args []string, stderr io.Writer) (checkFlags, string, error) {
+	var f checkFlags
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.app, "app", "", "app catalog key or app id")
+	fs.StringVar(&f.since, "since", "", "sign-in window: 72h or 7d (default 7d, at most 30d)")
+	fs.StringVar(&f.output, "output", "text", "text, json")
+	fs.StringVar(&f.lang, "lang", "", "en or nl")
+	fs.BoolVar(&f.demo, "demo", false, "use the built-in sample tenant")
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return f, "", err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+	if len(positional) != 1 {
+		return f, "", errors.New("name exactly one USER")
+	}
+	return f, positional[0], nil
+}
+
+func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	f, user, err := parseCheckArgs(args, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "bot check: %v\n%s", err, usageText)
+		return exitUsage
+	}
+	target, err := handlers.ParseTarget(user)
+	if err != nil {
+		fmt.Fprintf(stderr, "bot check: %q is not a user principal name, email address or object id\n", user)
+		return exitUsage
+	}
+	if target.Kind != handlers.TargetUPN && target.Kind != handlers.TargetObjectID {
+		fmt.Fprintf(stderr, "bot check: %q is a chat mention; on the command line name the user by user principal name or object id\n", user)
+		return exitUsage
+	}
+	lang := f.lang
+	if lang == "" {
+		lang = getenv("ONBOARD_LANG")
+	}
+	if lang == "" {
+		lang = diagnosis.FallbackLang
+	}
+	if diagnosis.NormalizeLang(lang) != lang {
+		fmt.Fprintf(stderr, "bot check: --lang must be \"en\" or \"nl\", got %q\n", lang)
+		return exitUsage
+	}
+	switch f.output {
+	case "text", "json":
+	default:
+		fmt.Fprintf(stderr, "bot check: --output must be text or json, got %q\n", f.output)
+		return exitUsage
+	}
+
+	engine, err := diagnosis.NewEngine(nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "bot check: %v\n", err)
+		return exitFail
+	}
+	q := diagnosis.Query{User: target.Value}
+	if f.app != "" {
+		app, ok := engine.Apps().Lookup(f.app)
+		if !ok {
+			fmt.Fprintf(stderr, "bot check: --app %q is not in the app catalog (try azure-portal, intune, graph, defender, or an app id)\n", f.app)
+			return exitUsage
+		}
+		q.App = f.app
+		if app.Key != "" {
+			q.App = app.Key
+		}
+	}
+	if f.since != "" {
+		d, err := diagnosis.ParseWindow(f.since)
+		if err != nil {
+			fmt.Fprintf(stderr, "bot check: --since: %v\n", err)
+			return exitUsage
+		}
+		q.Until = engine.Now().UTC().Truncate(time.Second)
+		q.Since = q.Until.Add(-d)
+	}
+
+	src, code := chooseSource(f, getenv, stdout, stderr, engine)
+	if src == nil {
+		return code
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkBudget)
+	defer cancel()
+	d, _, err := engine.Run(ctx, src, q, lang)
+	if err != nil {
+		fmt.Fprintf(stderr, "bot check: %s\n", plainError(err))
+		return exitFail
+	}
+	switch f.output {
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(d); err != nil {
+			return exitFail
+		}
+	default:
+		text, err := handlers.NewText()
+		if err != nil {
+			fmt.Fprintf(stderr, "bot check: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprint(stdout, text.Render(d, lang, isTerminal(stdout)))
+	}
+	return exitOK
+}
+
+// graphConfigured reports whether any Graph setting is present.
+func graphConfigured(getenv func(string) string) bool {
+	for _, k := range []string{"ONBOARD_GRAPH_URL", "ONBOARD_GRAPH_TOKEN", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"} {
+		if getenv(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+const noGraphText = "no Microsoft Graph configuration: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or ONBOARD_GRAPH_URL and ONBOARD_GRAPH_TOKEN), or add --demo to use the built-in sample tenant"
+
+// chooseSource picks the demo tenant or Microsoft Graph. A nil source
+// means stop with the returned exit status.
+func chooseSource(f checkFlags, getenv func(string) string, stdout, stderr io.Writer, engine *diagnosis.Engine) (diagnosis.Source, int) {
+	useDemo := f.demo
+	if !useDemo && !graphConfigured(getenv) {
+		if !isTerminal(stdout) {
+			fmt.Fprintf(stderr, "bot check: %s\n", noGraphText)
+			return nil, exitFail
+		}
+		fmt.Fprintf(stderr, "bot check: %s; showing the sample tenant\n", noGraphText)
+		useDemo = true
+	}
+	if useDemo {
+		t, err := demo.Default(engine.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "bot check: %v\n", err)
+			return nil, exitFail
+		}
+		return t, exitOK
+	}
+	src, err := newGraphSource(getenv, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "bot check: %s\n", plainError(err))
+		return nil, exitFail
+	}
+	return src, exitOK
+}
+
+// plainError turns an error into one line an admin can act on.
+func plainError(err error) string {
+	var ce *configError
+	switch {
+	case errors.As(err, &ce):
+		return ce.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Microsoft Graph did not answer in time; try again"
+	}
+	return describeGraphError(err)
+}
+
+// configError is invalid configuration, one line per problem, each naming
+// the setting.
+type configError struct{ problems []string }
+
+func (e *configError) Error() string { return strings.Join(e.problems, "\n") }

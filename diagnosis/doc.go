@@ -1,0 +1,19 @@
+// Package diagnosis is the judgement of onboard-check: given what Microsoft
+// Graph says about one account (a Snapshot: the user, its groups and
+// directory roles, its sign-ins, the tenant's Conditional Access policies
+// and named locations), it decides whether the account can onboard and, if
+// not, why and what to do. Its answer is the Diagnosis, the JSON document
+// of SPEC §5.
+//
+// The parts: the domain types (model.go), the Diagnosis document
+// (diagnosis.go), the finding codes (codes.go), the Conditional Access
+// evaluator that answers "does this policy apply to this sign-in"
+// (evaluate.go), the AADSTS knowledge base (errorcodes.go, kb/), the app
+// catalog (apps.json) and the text catalogs in English and Dutch
+// (text_en.json, text_nl.json). Sources of snapshots implement Source:
+// package graph for a real tenant, package demo for the sample tenant.
+//
+// This package is pure: no network, no clock but the one it is given, and
+// no imports of ours or of any SDK (cmd/bot/layout_test.go keeps it so).
+// Invariant: nothing in a Diagnosis comes from another user's sign-ins.
+package diagnosis
