@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,6 +18,9 @@ func decode(body []byte, factory absser.ParsableFactory) (v absser.Parsable, err
 			v, err = nil, fmt.Errorf("decode graph JSON: %v", p)
 		}
 	}()
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		return nil, errors.New("decode graph JSON: not a JSON object")
+	}
 	node, err := jsonserialization.NewJsonParseNode(body)
 	if err != nil {
 		return nil, fmt.Errorf("decode graph JSON: %w", err)
