@@ -175,13 +175,7 @@ func (d *run) diagnose() Diagnosis {
 		return out
 	}
 	out.User = &UserInfo{ID: u.ID, UserPrincipalName: u.UserPrincipalName, DisplayName: u.DisplayName, AccountEnabled: u.AccountEnabled, UserType: u.UserType}
-	d.base = Request{User: u, Groups: map[string]bool{}, RoleTemplates: map[string]bool{}, MembershipsKnown: d.snap.MembershipsRead}
-	for _, g := range d.snap.Groups {
-		d.base.Groups[strings.ToLower(g.ID)] = true
-	}
-	for _, r := range d.snap.Roles {
-		d.base.RoleTemplates[strings.ToLower(r.RoleTemplateID)] = true
-	}
+	d.base = NewRequest(d.snap)
 
 	d.selectSignIns()
 	d.failures()

@@ -38,6 +38,9 @@ type Request struct {
 	Groups           map[string]bool
 	RoleTemplates    map[string]bool
 	MembershipsKnown bool
+	// Names maps lower-case group ids and role template ids to display
+	// names, for the evaluator's explanations.
+	Names map[string]string
 
 	// Apps are the app ids the sign-in touches: the client app and the
 	// resource (the Azure portal signs in to Azure Service Management).
@@ -51,6 +54,30 @@ type Request struct {
 	// UserRisk and SignInRisk are Identity Protection levels; empty is none.
 	UserRisk   string
 	SignInRisk string
+}
+
+// name returns the display name of a group or role template id.
+func (r Request) name(id string) string {
+	if n := r.Names[strings.ToLower(id)]; n != "" {
+		return n
+	}
+	return id
+}
+
+// NewRequest is the evaluator's view of the snapshot's user, before the
+// app, client, platform and location of a sign-in are filled in.
+func NewRequest(snap Snapshot) Request {
+	r := Request{User: snap.User, Groups: map[string]bool{}, RoleTemplates: map[string]bool{},
+		MembershipsKnown: snap.MembershipsRead, Names: map[string]string{}}
+	for _, g := range snap.Groups {
+		r.Groups[strings.ToLower(g.ID)] = true
+		r.Names[strings.ToLower(g.ID)] = g.DisplayName
+	}
+	for _, ro := range snap.Roles {
+		r.RoleTemplates[strings.ToLower(ro.RoleTemplateID)] = true
+		r.Names[strings.ToLower(ro.RoleTemplateID)] = ro.DisplayName
+	}
+	return r
 }
 
 // Condition is the evaluator's reasoning on one condition of a policy.
@@ -180,11 +207,11 @@ func (e *Evaluator) users(c UserConditions, r Request) Condition {
 		return cond
 	}
 	if g, ok := anyIn(c.ExcludeGroups, r.Groups); ok {
-		cond.Reason, cond.Args = "why.group_excluded", []string{"group", g}
+		cond.Reason, cond.Args = "why.group_excluded", []string{"group", r.name(g)}
 		return cond
 	}
 	if ro, ok := anyIn(c.ExcludeRoles, r.RoleTemplates); ok {
-		cond.Reason, cond.Args = "why.role_excluded", []string{"role", ro}
+		cond.Reason, cond.Args = "why.role_excluded", []string{"role", r.name(ro)}
 		return cond
 	}
 	// Exclusions by membership win; when memberships are unknown an
@@ -215,10 +242,10 @@ func (e *Evaluator) users(c UserConditions, r Request) Condition {
 		return cond
 	}
 	if g, ok := anyIn(c.IncludeGroups, r.Groups); ok {
-		return include("why.group_included", "group", g)
+		return include("why.group_included", "group", r.name(g))
 	}
 	if ro, ok := anyIn(c.IncludeRoles, r.RoleTemplates); ok {
-		return include("why.role_included", "role", ro)
+		return include("why.role_included", "role", r.name(ro))
 	}
 	if !r.MembershipsKnown && (len(c.IncludeGroups) > 0 || len(c.IncludeRoles) > 0) {
 		cond.Match, cond.Reason = MatchMaybe, "why.memberships_unknown"

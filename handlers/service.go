@@ -564,18 +564,6 @@ func (s *Service) signIns(lang string, rec store.Record) Reply {
 	return Reply{Kind: ReplySignIns, Lang: lang, SignIns: list, Text: b.String()}
 }
 
-// request is the evaluator's view of the diagnosed user.
-func baseRequest(snap diagnosis.Snapshot) diagnosis.Request {
-	r := diagnosis.Request{User: snap.User, Groups: map[string]bool{}, RoleTemplates: map[string]bool{}, MembershipsKnown: snap.MembershipsRead}
-	for _, g := range snap.Groups {
-		r.Groups[strings.ToLower(g.ID)] = true
-	}
-	for _, ro := range snap.Roles {
-		r.RoleTemplates[strings.ToLower(ro.RoleTemplateID)] = true
-	}
-	return r
-}
-
 func (s *Service) policy(lang string, rec store.Record, arg string) Reply {
 	snap := rec.Snapshot
 	var found []diagnosis.Policy
@@ -600,7 +588,7 @@ func (s *Service) policy(lang string, rec store.Record, arg string) Reply {
 	}
 	p := found[0]
 	ev := diagnosis.NewEvaluator(s.engine.Apps(), snap.NamedLocations)
-	r := baseRequest(snap)
+	r := diagnosis.NewRequest(snap)
 	apps := s.engine.Apps().Onboarding()
 	if rec.Query.App != "" {
 		if a, ok := s.engine.Apps().Lookup(rec.Query.App); ok {
@@ -651,7 +639,7 @@ func (s *Service) whatIf(ctx context.Context, lang string, rec store.Record, w W
 	if !ok {
 		return s.reply(ReplyUsage, lang, "usage.app_unknown", "input", appKey)
 	}
-	r := baseRequest(snap)
+	r := diagnosis.NewRequest(snap)
 	r.Apps = append([]string{app.AppID}, app.Related...)
 	r.Platform, r.ClientAppType = w.Platform, w.Client
 	if len(w.Location) == 2 {

@@ -1,0 +1,278 @@
+package handlers_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onboard-check/onboard-check/diagnosis"
+	"github.com/onboard-check/onboard-check/diagnosis/demo"
+	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/store"
+)
+
+var now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+type fixture struct {
+	svc   *handlers.Service
+	store *store.Memory
+}
+
+func newFixture(t *testing.T, cfg handlers.Config, src diagnosis.Source) fixture {
+	t.Helper()
+	eng, err := diagnosis.NewEngine(func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src == nil {
+		tenant, err := demo.Default(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = tenant
+	}
+	st := store.NewMemory(func() time.Time { return now })
+	svc, err := handlers.NewService(cfg, eng, src, st, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{svc: svc, store: st}
+}
+
+func slackReq(text, delivery, thread string) handlers.Request {
+	return handlers.Request{Surface: handlers.SurfaceSlack, DeliveryID: delivery, Text: text,
+		Requester:    handlers.Principal{ID: "U1"},
+		Conversation: handlers.Conversation{Team: "T1", Channel: "C1", Thread: thread}}
+}
+
+// do runs Prepare and, when there is a job, Run.
+func (f fixture) do(t *testing.T, req handlers.Request) (handlers.Reply, handlers.Reply) {
+	t.Helper()
+	job, ack, err := f.svc.Prepare(t.Context(), req)
+	if err != nil {
+		t.Fatalf("Prepare(%q): %v", req.Text, err)
+	}
+	if job.Empty() {
+		return ack, handlers.Reply{}
+	}
+	r, err := f.svc.Run(t.Context(), job)
+	if err != nil {
+		t.Fatalf("Run(%q): %v", req.Text, err)
+	}
+	return ack, r
+}
+
+func TestCheckAndFollowUps(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	ack, r := f.do(t, slackReq("/onboard-check adele@contoso.com", "Ev1", ""))
+	if ack.Kind != handlers.ReplyAck || !ack.Ephemeral || !strings.Contains(ack.Text, "adele@contoso.com") {
+		t.Errorf("ack = %+v", ack)
+	}
+	if r.Kind != handlers.ReplyDiagnosis || r.Diagnosis == nil || r.Diagnosis.Verdict != diagnosis.VerdictBlocked || r.DiagnosisID == "" {
+		t.Fatalf("reply = %+v", r)
+	}
+	if !strings.Contains(r.Text, "CA015") {
+		t.Errorf("reply text does not name the blocking policy:\n%s", r.Text)
+	}
+	audit, err := f.store.Recent(t.Context(), 10)
+	if err != nil || len(audit) != 1 || audit[0].Verdict != "blocked" || audit[0].Requester != "U1" {
+		t.Errorf("audit = %+v, %v", audit, err)
+	}
+
+	// The surface posts the reply and links its thread.
+	f.svc.LinkThread(t.Context(), handlers.SurfaceSlack, "C1", "1700000000.000100", r.DiagnosisID)
+	for _, tt := range []struct {
+		text string
+		kind handlers.ReplyKind
+		want string
+	}{
+		{"details", handlers.ReplyDetails, "CA015"},
+		{"signins", handlers.ReplySignIns, "Azure Portal"},
+		{"policy CA015", handlers.ReplyPolicy, "It may apply to adele@contoso.com, depending on the sign-in:\n- The user holds the included role Global Administrator."},
+		{"policy CA0", handlers.ReplyUsage, "More than one policy"},
+		{"explain 53003", handlers.ReplyExplain, "BlockedByConditionalAccess"},
+		{"whatif app=azure-portal location=203.0.113.7", handlers.ReplyWhatIf, "CA001"},
+		{"recheck", handlers.ReplyDiagnosis, "continuous access evaluation"},
+	} {
+		_, got := f.do(t, slackReq(tt.text, "Ev-"+tt.text, "1700000000.000100"))
+		if got.Kind != tt.kind || !strings.Contains(got.Text, tt.want) {
+			t.Errorf("%q: %s reply %q; want %s containing %q", tt.text, got.Kind, got.Text, tt.kind, tt.want)
+		}
+	}
+	// From a trusted address the location block does not apply.
+	_, w := f.do(t, slackReq("whatif location=203.0.113.7", "Ev-w2", "1700000000.000100"))
+	for _, v := range w.WhatIf {
+		if strings.HasPrefix(v.DisplayName, "CA015") {
+			t.Errorf("whatif from the trusted HQ range lists CA015: %+v", v)
+		}
+	}
+}
+
+func TestFollowUpWithoutThread(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	ack, _ := f.do(t, slackReq("details", "Ev1", "1700000000.000999"))
+	if ack.Kind != handlers.ReplyUsage || !strings.Contains(ack.Text, "no diagnosis in this thread") {
+		t.Errorf("reply = %+v", ack)
+	}
+}
+
+func TestDuplicates(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	req := slackReq("adele@contoso.com", "Ev1", "")
+	req.MessageKey = "C1:1700000000.000100"
+	if ack, _ := f.do(t, req); ack.Kind != handlers.ReplyAck {
+		t.Fatalf("first delivery: %+v", ack)
+	}
+	if ack, _ := f.do(t, req); ack.Kind != handlers.ReplyDuplicate {
+		t.Errorf("redelivery = %s, want duplicate", ack.Kind)
+	}
+	other := req
+	other.DeliveryID = "Ev2" // the same message as a second event type
+	if ack, _ := f.do(t, other); ack.Kind != handlers.ReplyDuplicate {
+		t.Errorf("same message, other event = %s, want duplicate", ack.Kind)
+	}
+}
+
+func TestAccessAndRateLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{Access: handlers.Access{SlackChannels: []string{"C-helpdesk"}}, RateLimit: 2}, nil)
+	if ack, _ := f.do(t, slackReq("adele@contoso.com", "Ev1", "")); ack.Kind != handlers.ReplyRefusal {
+		t.Errorf("outside the allow-list: %s", ack.Kind)
+	}
+	if got, _ := f.store.Recent(t.Context(), 10); len(got) != 0 {
+		t.Errorf("a refused request was audited: %+v", got)
+	}
+	req := slackReq("adele@contoso.com", "", "")
+	req.Conversation.Channel = "C-helpdesk"
+	for i, want := range []handlers.ReplyKind{handlers.ReplyAck, handlers.ReplyAck, handlers.ReplyRefusal} {
+		job, ack, err := f.svc.Prepare(t.Context(), req)
+		if err != nil || ack.Kind != want {
+			t.Errorf("request %d: %s, %v; want %s", i, ack.Kind, err, want)
+		}
+		_ = job
+	}
+	teams := handlers.Access{TeamsTenant: "tenant-a"}
+	if teams.Allowed(handlers.Request{Surface: handlers.SurfaceTeams, Requester: handlers.Principal{TenantID: "tenant-b"}}) {
+		t.Error("a request from another tenant was allowed")
+	}
+}
+
+func TestUsageAndHelp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{Lang: "nl"}, nil)
+	ack, _ := f.do(t, slackReq("adele", "", ""))
+	if ack.Kind != handlers.ReplyUsage || !strings.Contains(ack.Text, "is geen gebruiker") {
+		t.Errorf("usage = %+v", ack)
+	}
+	req := slackReq("help", "", "")
+	req.Lang = "en-GB"
+	if ack, _ := f.do(t, req); ack.Kind != handlers.ReplyHelp || !strings.Contains(ack.Text, "Check an account") {
+		t.Errorf("help = %+v", ack)
+	}
+	if ack, _ := f.do(t, slackReq("adele@contoso.com --app flightsim", "", "")); ack.Kind != handlers.ReplyUsage {
+		t.Errorf("unknown app = %s", ack.Kind)
+	}
+}
+
+type failingSource struct{ err error }
+
+func (s failingSource) Snapshot(context.Context, diagnosis.Query) (diagnosis.Snapshot, error) {
+	return diagnosis.Snapshot{}, s.err
+}
+
+func TestFailures(t *testing.T) {
+	t.Parallel()
+	secret := errors.New("dial tcp 10.0.0.1:443: token=abc123")
+	f := newFixture(t, handlers.Config{}, failingSource{err: secret})
+	_, r := f.do(t, slackReq("adele@contoso.com", "", ""))
+	if r.Kind != handlers.ReplyFailure || r.Incident == "" || strings.Contains(r.Text, "abc123") || strings.Contains(r.Text, "dial") {
+		t.Errorf("failure reply = %+v", r)
+	}
+	creds := errors.New("credentials")
+	f = newFixture(t, handlers.Config{Classify: func(err error) string {
+		if errors.Is(err, creds) {
+			return "failure.credentials"
+		}
+		return ""
+	}}, failingSource{err: creds})
+	if _, r := f.do(t, slackReq("adele@contoso.com", "", "")); !strings.Contains(r.Text, "rejected this bot's credentials") {
+		t.Errorf("classified failure = %q", r.Text)
+	}
+}
+
+func TestMentionResolution(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	req := slackReq("<@U024BE7LH>", "", "")
+	req.Resolve = func(_ context.Context, tg handlers.Target) (string, error) {
+		if tg.Kind != handlers.TargetSlackMention || tg.Value != "U024BE7LH" {
+			return "", errors.New("unexpected target")
+		}
+		return "adele@contoso.com", nil
+	}
+	if _, r := f.do(t, req); r.Diagnosis == nil || r.Diagnosis.User == nil || r.Diagnosis.User.UserPrincipalName != "adele@contoso.com" {
+		t.Errorf("mention not resolved: %+v", r)
+	}
+	req.Resolve = nil
+	if _, r := f.do(t, req); r.Kind != handlers.ReplyFailure {
+		t.Errorf("unresolvable mention = %s", r.Kind)
+	}
+}
+
+func TestRunnerDrains(t *testing.T) {
+	t.Parallel()
+	r := handlers.NewRunner(2)
+	var mu sync.Mutex
+	done := 0
+	release := make(chan struct{})
+	for range 3 {
+		if err := r.Go(t.Context(), func(context.Context) {
+			<-release
+			mu.Lock()
+			done++
+			mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	if err := r.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if done != 3 {
+		t.Errorf("Shutdown returned with %d of 3 jobs done", done)
+	}
+	if err := r.Go(t.Context(), func(context.Context) {}); !errors.Is(err, handlers.ErrRunnerClosed) {
+		t.Errorf("Go after Shutdown = %v", err)
+	}
+}
+
+// TestMessagesComplete holds the conversation catalogs to the same keys
+// and checks that every key the code uses exists.
+func TestMessagesComplete(t *testing.T) {
+	t.Parallel()
+	m, err := handlers.Messages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, nl := m.Keys("en"), m.Keys("nl")
+	if strings.Join(en, ",") != strings.Join(nl, ",") {
+		t.Errorf("en and nl keys differ:\nen %v\nnl %v", en, nl)
+	}
+	for _, k := range []string{"usage.too_long", "usage.encoding", "usage.policy_missing", "usage.policy_bad", "usage.explain_missing",
+		"usage.explain_bad", "usage.no_arguments", "usage.flag_value", "usage.app_twice", "usage.app_bad", "usage.since_bad",
+		"usage.flag_unknown", "usage.extra", "usage.whatif_bad", "usage.platform_bad", "usage.location_bad", "usage.client_bad",
+		"usage.user_bad", "usage.app_unknown", "usage.no_thread", "failure.timeout", "failure.internal", "failure.credentials",
+		"failure.unreachable", "failure.mention_unresolved"} {
+		if !m.Has("en", k) {
+			t.Errorf("catalog lacks %q", k)
+		}
+	}
+}
