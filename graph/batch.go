@@ -69,21 +69,42 @@ type result struct {
 	err    error
 }
 
-// do sends calls and returns their results by id. Calls on the v1.0 root
-// travel in one JSON $batch (one round trip however many); others, and all
-// of them where $batch is refused, go as parallel single requests. Batch
-// sub-requests answered 429/503 are retried on their own.
+// pending is the result of a call still in flight.
+type pending struct {
+	done chan struct{}
+	once sync.Once
+	res  result
+}
+
+func (p *pending) deliver(r result) {
+	p.once.Do(func() {
+		p.res = r
+		close(p.done)
+	})
+}
+
+// wait returns the result once it has arrived.
+func (p *pending) wait() result {
+	<-p.done
+	return p.res
+}
+
+// start sends calls and returns their pending results by id; each result
+// arrives on its own, so that a slow part holds up only what needs it.
+// Calls on the v1.0 root travel in one JSON $batch (one round trip however
+// many); others, and all of them where $batch is refused, go as parallel
+// single requests. Batch sub-requests answered 429/503 are retried on their
+// own. Every goroutine started is tracked by wg.
 // https://learn.microsoft.com/graph/json-batching
-func (c *Client) do(ctx context.Context, calls []call, trips *atomic.Int32) map[string]result {
-	var (
-		mu  sync.Mutex
-		out = make(map[string]result, len(calls))
-		wg  sync.WaitGroup
-	)
-	set := func(id string, r result) {
-		mu.Lock()
-		out[id] = r
-		mu.Unlock()
+func (c *Client) start(ctx context.Context, calls []call, trips *atomic.Int32, wg *sync.WaitGroup) map[string]*pending {
+	out := make(map[string]*pending, len(calls))
+	for _, k := range calls {
+		out[k.id] = &pending{done: make(chan struct{})}
+	}
+	deliver := func(id string, r result) {
+		if p, ok := out[id]; ok {
+			p.deliver(r)
+		}
 	}
 	var batched []call
 	for _, k := range calls {
@@ -91,19 +112,21 @@ func (c *Client) do(ctx context.Context, calls []call, trips *atomic.Int32) map[
 			batched = append(batched, k)
 			continue
 		}
-		wg.Go(func() { set(k.id, c.get(ctx, k, trips, 0, 0)) })
+		wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 0, 0)) })
 	}
-	if len(batched) == 1 {
+	switch len(batched) {
+	case 0:
+	case 1:
 		k := batched[0]
-		wg.Go(func() { set(k.id, c.get(ctx, k, trips, 0, 0)) })
-	} else if len(batched) > 1 {
+		wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 0, 0)) })
+	default:
 		wg.Go(func() {
-			for id, r := range c.batch(ctx, batched, trips) {
-				set(id, r)
+			c.batch(ctx, batched, trips, deliver)
+			for _, k := range batched {
+				deliver(k.id, result{err: fmt.Errorf("batch response lacks request %s", k.id)})
 			}
 		})
 	}
-	wg.Wait()
 	return out
 }
 
@@ -127,19 +150,21 @@ type batchResponse struct {
 	} `json:"responses"`
 }
 
-// batch sends calls as one JSON $batch and retries what it must.
-func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32) map[string]result {
-	out := make(map[string]result, len(calls))
-	fail := func(err error) map[string]result {
+// batch sends calls as one JSON $batch, retries what it must, and
+// delivers each result as it arrives. It returns when all are delivered.
+func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32, deliver func(string, result)) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	fail := func(err error) {
 		for _, k := range calls {
-			out[k.id] = result{err: err}
+			deliver(k.id, result{err: err})
 		}
-		return out
 	}
 	in := batchRequest{}
 	for _, k := range calls {
 		if err := c.admit(ctx, k.part); err != nil {
-			return fail(err)
+			fail(err)
+			return
 		}
 		item := batchItem{ID: k.id, Method: http.MethodGet, URL: strings.TrimPrefix(k.url, c.v1)}
 		if k.prefer {
@@ -149,7 +174,8 @@ func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32) m
 	}
 	payload, err := json.Marshal(in)
 	if err != nil {
-		return fail(fmt.Errorf("encode batch: %w", err))
+		fail(fmt.Errorf("encode batch: %w", err))
+		return
 	}
 
 	var resp result
@@ -164,36 +190,34 @@ func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32) m
 			// A Graph stand-in without $batch: the same reads, in parallel.
 			c.noBatch.Store(true)
 			c.log.Info("graph $batch refused; sending requests in parallel", slog.Int("status", ae.Status))
-			again := make([]call, len(calls))
-			for i, k := range calls {
+			for _, k := range calls {
 				k.admitted = true
-				again[i] = k
+				wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 0, 0)) })
 			}
-			return c.do(ctx, again, trips)
+			return
 		}
 		if !retryable(ae.Status) || attempt == maxRetries {
 			break
 		}
 		if err := c.wait(ctx, retryAfter(resp.header, attempt), ae); err != nil {
-			return fail(err)
+			fail(err)
+			return
 		}
 	}
 	if resp.err != nil {
-		return fail(resp.err)
+		fail(resp.err)
+		return
 	}
 
 	var br batchResponse
 	if err := json.Unmarshal(resp.body, &br); err != nil {
-		return fail(fmt.Errorf("decode batch response: %w", err))
+		fail(fmt.Errorf("decode batch response: %w", err))
+		return
 	}
 	byID := make(map[string]call, len(calls))
 	for _, k := range calls {
 		byID[k.id] = k
 	}
-	var (
-		mu sync.Mutex
-		wg sync.WaitGroup
-	)
 	for _, sub := range br.Responses {
 		k, ok := byID[sub.ID]
 		if !ok {
@@ -205,27 +229,16 @@ func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32) m
 			h.Set(name, v)
 		}
 		body := subBody(sub.Body)
-		if sub.Status >= 200 && sub.Status < 300 {
-			out[k.id] = result{body: body, header: h}
-			continue
+		switch {
+		case sub.Status >= 200 && sub.Status < 300:
+			deliver(k.id, result{body: body, header: h})
+		case !retryable(sub.Status):
+			deliver(k.id, result{err: apiError(sub.Status, h, body), header: h})
+		default:
+			delay := retryAfter(h, 0)
+			wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 1, delay)) })
 		}
-		if !retryable(sub.Status) {
-			out[k.id] = result{err: apiError(sub.Status, h, body), header: h}
-			continue
-		}
-		delay := retryAfter(h, 0)
-		wg.Go(func() {
-			r := c.get(ctx, k, trips, 1, delay)
-			mu.Lock()
-			out[k.id] = r
-			mu.Unlock()
-		})
 	}
-	wg.Wait()
-	for id := range byID {
-		out[id] = result{err: fmt.Errorf("batch response lacks request %s", id)}
-	}
-	return out
 }
 
 // subBody returns a sub-response body as bytes: Graph inlines JSON bodies

@@ -111,6 +111,8 @@ func (c *Client) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 	defer cancel()
 	r := &run{c: c, q: q}
 	snap, err := r.snapshot(ctx, true)
+	cancel()    // end what an early return left in flight …
+	r.wg.Wait() // … and wait for it: nothing outlives the call
 	c.log.Debug("graph snapshot", slog.Int("graph_round_trips", int(r.trips.Load())),
 		slog.Duration("elapsed", time.Since(start)), slog.Int("warnings", len(snap.Warnings)), slog.Bool("ok", err == nil))
 	return snap, err
@@ -120,7 +122,8 @@ func (c *Client) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 type run struct {
 	c     *Client
 	q     diagnosis.Query
-	trips atomic.Int32 // HTTP exchanges, for the log line
+	trips atomic.Int32   // HTTP exchanges, for the log line
+	wg    sync.WaitGroup // every request goroutine of this run
 }
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -164,9 +167,9 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 	if known {
 		calls = append(calls, r.signInCall(id, false), r.signInCall(id, true))
 	}
-	res := c.do(ctx, calls, &r.trips)
+	res := c.start(ctx, calls, &r.trips, &r.wg)
 
-	u := res["user"]
+	u := res["user"].wait()
 	if u.err != nil {
 		var ae *APIError
 		if errors.As(u.err, &ae) && ae.Status == http.StatusNotFound {
@@ -200,12 +203,12 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 		locationsErr        error
 		interactive, nonInt logRead
 	)
-	wg.Go(func() { groups, roles, membersErr = r.memberships(ctx, res["members"]) })
+	wg.Go(func() { groups, roles, membersErr = r.memberships(ctx, res["members"].wait()) })
 	if polCached {
 		policies = pol.Policies
 	} else {
 		wg.Go(func() {
-			policies, policiesErr = r.policies(ctx, res["policies"])
+			policies, policiesErr = r.policies(ctx, res["policies"].wait())
 			if policiesErr == nil {
 				remember(ctx, c.cache, c.log, c.keys.policies(), cachedPolicies{Policies: policies}, c.cfg.PolicyTTL)
 			}
@@ -215,7 +218,7 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 		locations = loc.Locations
 	} else {
 		wg.Go(func() {
-			locations, locationsErr = r.locations(ctx, res["locations"])
+			locations, locationsErr = r.locations(ctx, res["locations"].wait())
 			if locationsErr == nil {
 				remember(ctx, c.cache, c.log, c.keys.locations(), cachedLocations{Locations: locations}, c.cfg.PolicyTTL)
 			}
@@ -224,11 +227,11 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 	wg.Go(func() {
 		first := res
 		if !known {
-			first = c.do(ctx, []call{r.signInCall(user.ID, false), r.signInCall(user.ID, true)}, &r.trips)
+			first = c.start(ctx, []call{r.signInCall(user.ID, false), r.signInCall(user.ID, true)}, &r.trips, &r.wg)
 		}
 		var lw sync.WaitGroup
-		lw.Go(func() { interactive = r.readLog(ctx, first["signIns"], partSignIns) })
-		lw.Go(func() { nonInt = r.readLog(ctx, first["betaSignIns"], partBetaSignIns) })
+		lw.Go(func() { interactive = r.readLog(ctx, first["signIns"].wait(), partSignIns) })
+		lw.Go(func() { nonInt = r.readLog(ctx, first["betaSignIns"].wait(), partBetaSignIns) })
 		lw.Wait()
 	})
 	wg.Wait()
