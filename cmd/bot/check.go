@@ -175,7 +175,7 @@ func chooseSource(f checkFlags, getenv func(string) string, stdout, stderr io.Wr
 		}
 		return t, exitOK
 	}
-	src, err := newGraphSource(getenv, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil)
+	src, err := newGraphSource(getenv, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "bot check: %s\n", plainError(err))
 		return nil, exitFail

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/graph"
 )
 
@@ -96,13 +96,13 @@ func azureCredential(getenv func(string) string) (azcore.TokenCredential, error)
 	return cred, nil
 }
 
-// newGraphSource builds the Graph source with no cache (the CLI) and a
-// logger that stays quiet below warnings.
-func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph.Cache) (diagnosis.Source, error) {
+// newGraphSource builds the Graph source. cache and client may be nil.
+func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph.Cache, client *http.Client) (*graph.Client, error) {
 	cfg, err := graphConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
+	cfg.HTTPClient = client
 	c, err := graph.New(cfg, cache, logger)
 	if err != nil {
 		return nil, &configError{problems: []string{err.Error()}}

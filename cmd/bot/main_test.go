@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/onboard-check/onboard-check/diagnosis"
+	"github.com/onboard-check/onboard-check/graph/graphtest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// environ is a getenv over a map.
+func environ(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+// runBot calls run and returns the exit status, stdout and stderr.
+func runBot(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, environ(env), strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// stamps matches RFC 3339 timestamps and the text renderer's dates, which
+// move with the clock.
+var stamps = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z|\d{4}-\d\d-\d\d \d\d:\d\d( UTC)?`)
+
+func checkGolden(t *testing.T, ext string, got []byte) {
+	t.Helper()
+	got = stamps.ReplaceAll(got, []byte("TIME"))
+	path := filepath.Join("testdata", t.Name()+".golden"+ext)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, d)
+	}
+}
+
+func TestCheckDemo(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"adele_json", []string{"check", "--demo", "--output", "json", "adele@contoso.com"}},
+		{"adele_text_nl", []string{"check", "--demo", "--lang", "nl", "adele@contoso.com"}},
+		{"alex_text", []string{"check", "adele@contoso.com", "--demo", "--output=text"}},
+		{"not_found_json", []string{"check", "--demo", "--output", "json", "adel@contoso.com"}},
+		{"megan_app_json", []string{"check", "--demo", "--app", "azure-portal", "--since", "3d", "--output", "json", "MEGAN@contoso.com"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runBot(t, nil, tt.args...)
+			if code != exitOK || stderr != "" {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			if strings.Contains(stdout, "\x1b[") {
+				t.Error("colour escapes in output that is not a terminal")
+			}
+			ext := ".txt"
+			if strings.HasSuffix(tt.name, "json") {
+				ext = ".json"
+			}
+			checkGolden(t, ext, []byte(stdout))
+		})
+	}
+}
+
+func TestCheckJSONIsOneDocument(t *testing.T) {
+	t.Parallel()
+	_, stdout, _ := runBot(t, nil, "check", "--demo", "--output", "json", "lee@contoso.com")
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	var d diagnosis.Diagnosis
+	if err := dec.Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	if dec.More() {
+		t.Error("more than one JSON document on stdout")
+	}
+	if d.SchemaVersion != 1 || d.Verdict != diagnosis.VerdictAtRisk {
+		t.Errorf("schemaVersion %d verdict %s", d.SchemaVersion, d.Verdict)
+	}
+}
+
+func TestCheckUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"check"},
+		{"check", "--demo"},
+		{"check", "--demo", "adele"},
+		{"check", "--demo", "adele@contoso.com", "megan@contoso.com"},
+		{"check", "--demo", "<@U024BE7LH>"},
+		{"check", "--demo", "--bogus", "adele@contoso.com"},
+		{"check", "--demo", "--since", "45d", "adele@contoso.com"},
+		{"check", "--demo", "--since", "soon", "adele@contoso.com"},
+		{"check", "--demo", "--output", "xml", "adele@contoso.com"},
+		{"check", "--demo", "--lang", "de", "adele@contoso.com"},
+		{"check", "--demo", "--app", "flight-simulator", "adele@contoso.com"},
+		{"check", "--demo", "adele@contoso.com' or 1 eq 1"},
+		{"frobnicate"},
+		{},
+	} {
+		code, stdout, stderr := runBot(t, nil, args...)
+		if code != exitUsage {
+			t.Errorf("%q: exit %d, want %d (stderr %q)", args, code, exitUsage, stderr)
+		}
+		if stdout != "" || stderr == "" {
+			t.Errorf("%q: stdout %q stderr %q; want only stderr", args, stdout, stderr)
+		}
+	}
+}
+
+func TestCheckWithoutGraph(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runBot(t, nil, "check", "adele@contoso.com")
+	if code != exitFail || stdout != "" {
+		t.Errorf("exit %d stdout %q", code, stdout)
+	}
+	if !strings.Contains(stderr, "--demo") || !strings.Contains(stderr, "AZURE_CLIENT_ID") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr %q; want one line on how to configure Graph that mentions --demo", stderr)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	if code, stdout, _ := runBot(t, nil, "version"); code != exitOK || !strings.HasPrefix(stdout, "onboard-check ") {
+		t.Errorf("version: exit %d %q", code, stdout)
+	}
+}
+
+func loadScenario(t *testing.T, name string) *graphtest.Tenant {
+	t.Helper()
+	return graphtest.LoadTenant(t, filepath.Join("..", "..", "diagnosis", "testdata", "scenarios", name))
+}
+
+// TestCheckGraph runs `bot check --output json` against a fake Graph for
+// every example tenant, as an operator would against a real one.
+func TestCheckGraph(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("..", "..", "diagnosis", "testdata", "scenarios", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		t.Run(strings.TrimSuffix(name, ".json"), func(t *testing.T) {
+			t.Parallel()
+			tenant := loadScenario(t, name)
+			g := graphtest.NewServer(t, tenant, graphtest.WithToken("test-token"))
+			x := tenant.Expect
+			args := append([]string{"check", "--output", "json"}, x.Args...)
+			args = append(args, x.User)
+			code, stdout, stderr := runBot(t, map[string]string{"ONBOARD_GRAPH_URL": g.URL(), "ONBOARD_GRAPH_TOKEN": "test-token"}, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			var d diagnosis.Diagnosis
+			if err := json.Unmarshal([]byte(stdout), &d); err != nil {
+				t.Fatalf("output is not a diagnosis: %v\n%s", err, stdout)
+			}
+			if string(d.Verdict) != x.Verdict {
+				t.Errorf("verdict %s, want %s", d.Verdict, x.Verdict)
+			}
+			has := func(code string, resolved bool) bool {
+				return slices.ContainsFunc(d.Findings, func(f diagnosis.Finding) bool { return string(f.Code) == code && f.Resolved == resolved })
+			}
+			for _, c := range x.Findings {
+				if !has(c, false) {
+					t.Errorf("no unresolved %s", c)
+				}
+			}
+			for _, c := range x.Resolved {
+				if !has(c, true) {
+					t.Errorf("no resolved %s", c)
+				}
+			}
+			for _, c := range x.Absent {
+				if has(c, false) || has(c, true) {
+					t.Errorf("%s present, want absent", c)
+				}
+			}
+			named := map[string]bool{}
+			for _, f := range d.Findings {
+				for _, p := range f.Policies {
+					named[p.ID] = true
+				}
+			}
+			for _, id := range x.Policies {
+				if !named[id] {
+					t.Errorf("policy %s not named", id)
+				}
+			}
+			for _, id := range x.AbsentPolicies {
+				if named[id] {
+					t.Errorf("policy %s named, want absent", id)
+				}
+			}
+			for _, w := range x.Warnings {
+				if !slices.ContainsFunc(d.Warnings, func(have diagnosis.Warning) bool { return string(have.Code) == w }) {
+					t.Errorf("no warning %s in %v", w, d.Warnings)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckGraphCredentialsRejected(t *testing.T) {
+	t.Parallel()
+	g := graphtest.NewServer(t, loadScenario(t, "p01-untrusted-network.json"), graphtest.WithToken("the-right-token"))
+	code, stdout, stderr := runBot(t, map[string]string{"ONBOARD_GRAPH_URL": g.URL(), "ONBOARD_GRAPH_TOKEN": "a-wrong-token"},
+		"check", "--output", "json", "adele@contoso.com")
+	if code != exitFail || stdout != "" {
+		t.Errorf("exit %d stdout %q; want 1 and nothing", code, stdout)
+	}
+	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "rejected the credentials") || strings.Contains(stderr, "a-wrong-token") {
+		t.Errorf("stderr %q; want one plain line without the token", stderr)
+	}
+}
+
+func TestCheckGraphUnreachable(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	code, _, stderr := runBot(t, map[string]string{"ONBOARD_GRAPH_URL": "http://" + addr, "ONBOARD_GRAPH_TOKEN": "t"},
+		"check", "adele@contoso.com")
+	if code != exitFail || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "could not be reached") {
+		t.Errorf("exit %d stderr %q", code, stderr)
+	}
+}
+
+func TestServe(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	s, err := buildServer(t.Context(), environ(map[string]string{"ONBOARD_LANG": "nl"}), slogTo(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- s.serve(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(shutdownGrace):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(logs.String(), "no access list is set") {
+		t.Errorf("no start-up warning about open access in %s", logs.String())
+	}
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	t.Parallel()
+	code, _, stderr := runBot(t, map[string]string{"ONBOARD_LANG": "de", "ONBOARD_LISTEN": "nowhere", "ONBOARD_REDIS_URL": "http://x"}, "serve")
+	if code != exitFail {
+		t.Errorf("exit %d", code)
+	}
+	for _, v := range []string{"ONBOARD_LANG", "ONBOARD_LISTEN", "ONBOARD_REDIS_URL"} {
+		if !strings.Contains(stderr, v) {
+			t.Errorf("stderr does not name %s: %q", v, stderr)
+		}
+	}
+}
+
+func TestConfigNeverLogsSecrets(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	cfg, err := loadServeConfig(env{getenv: environ(map[string]string{"ONBOARD_REDIS_URL": "redis://:s3cr3t-pw@redis:6379/0"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slogTo(&logs).Info("config", "config", cfg)
+	if strings.Contains(logs.String(), "s3cr3t-pw") {
+		t.Errorf("log holds the Redis password: %s", logs.String())
+	}
+}
