@@ -237,28 +237,28 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 	wg.Wait()
 
 	if membersErr != nil {
-		r.warn(&snap, warning(ctx, diagnosis.WarnMembershipsUnavailable, permDirectory, membersErr), membersErr, partMembers)
+		r.warn(&snap, warning(diagnosis.WarnMembershipsUnavailable, permDirectory, membersErr), membersErr, partMembers)
 	} else {
 		snap.Groups, snap.Roles, snap.MembershipsRead = groups, roles, true
 	}
 	if policiesErr != nil {
-		r.warn(&snap, warning(ctx, diagnosis.WarnPoliciesUnavailable, permPolicy, policiesErr), policiesErr, partPolicies)
+		r.warn(&snap, warning(diagnosis.WarnPoliciesUnavailable, permPolicy, policiesErr), policiesErr, partPolicies)
 	} else {
 		snap.Policies, snap.PoliciesRead = policies, true
 	}
 	if locationsErr != nil {
-		r.warn(&snap, warning(ctx, diagnosis.WarnPoliciesUnavailable, permPolicy, locationsErr), locationsErr, partLocations)
+		r.warn(&snap, warning(diagnosis.WarnPoliciesUnavailable, permPolicy, locationsErr), locationsErr, partLocations)
 	} else {
 		snap.NamedLocations = locations
 	}
-	r.signIns(ctx, &snap, interactive, nonInt)
+	r.signIns(&snap, interactive, nonInt)
 	return snap, nil
 }
 
 // signIns merges both logs into snap and says what is missing.
-func (r *run) signIns(ctx context.Context, snap *diagnosis.Snapshot, interactive, nonInt logRead) {
+func (r *run) signIns(snap *diagnosis.Snapshot, interactive, nonInt logRead) {
 	if interactive.err != nil {
-		r.warn(snap, warning(ctx, diagnosis.WarnSignInLogsUnavailable, permAuditLog, interactive.err), interactive.err, partSignIns)
+		r.warn(snap, warning(diagnosis.WarnSignInLogsUnavailable, permAuditLog, interactive.err), interactive.err, partSignIns)
 		return
 	}
 	snap.SignInsRead = true
@@ -280,7 +280,7 @@ func (r *run) signIns(ctx context.Context, snap *diagnosis.Snapshot, interactive
 	}
 	for _, l := range []logRead{interactive, nonInt} {
 		if l.cut != nil {
-			r.warn(snap, warning(ctx, diagnosis.WarnPartialSignIns, permAuditLog, l.cut), l.cut, l.part)
+			r.warn(snap, warning(diagnosis.WarnPartialSignIns, permAuditLog, l.cut), l.cut, l.part)
 		}
 	}
 	if interactive.truncated || nonInt.truncated {

@@ -124,10 +124,10 @@ func fatal(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("%s: %w: %w", op, ErrCredentials, err)
 	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
 		return fmt.Errorf("%s: %w", op, err)
-	case errors.Is(context.Cause(ctx), errBudget):
+	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), errBudget):
+		return fmt.Errorf("%s: %w", op, context.Cause(ctx)) // the caller gave up
+	case timedOut(err) || errors.Is(context.Cause(ctx), errBudget):
 		return fmt.Errorf("%s: %w: %w", op, ErrUnreachable, errBudget)
-	case ctx.Err() != nil:
-		return fmt.Errorf("%s: %w", op, context.Cause(ctx))
 	default:
 		return fmt.Errorf("%s: %w: %w", op, ErrUnreachable, err)
 	}
@@ -135,7 +135,7 @@ func fatal(ctx context.Context, op string, err error) error {
 
 // warning maps the error of one part to the warning the engine renders;
 // permission names the Graph permission that part needs.
-func warning(ctx context.Context, code diagnosis.WarningCode, permission string, err error) diagnosis.Warning {
+func warning(code diagnosis.WarningCode, permission string, err error) diagnosis.Warning {
 	w := diagnosis.Warning{Code: code}
 	var ae *APIError
 	var th *throttledError
@@ -146,12 +146,18 @@ func warning(ctx context.Context, code diagnosis.WarningCode, permission string,
 		w.Reason, w.Args = reasonPerm, map[string]string{"permission": permission}
 	case errors.As(err, &th), errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests:
 		w.Reason = reasonThrottle
-	case errors.Is(context.Cause(ctx), errBudget), errors.Is(err, errBudget):
+	case timedOut(err):
 		w.Reason = reasonTimeout
 	default:
 		w.Reason = reasonDown
 	}
 	return w
+}
+
+// timedOut reports whether err is the end of the time budget (or of a
+// deadline the caller set) rather than a failure of Graph.
+func timedOut(err error) bool {
+	return errors.Is(err, errBudget) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // statusOf returns the HTTP status behind err for logs, or 0.
