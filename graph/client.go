@@ -106,6 +106,9 @@ func (c *Client) Ping(ctx context.Context) error {
 // when nothing could be read: it wraps ErrCredentials (401, no token),
 // ErrUnreachable (network, persistent 5xx, budget) or an *APIError.
 func (c *Client) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
+	if strings.TrimSpace(q.User) == "" {
+		return diagnosis.Snapshot{}, errors.New("graph snapshot: no user given")
+	}
 	start := time.Now()
 	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Budget, errBudget)
 	defer cancel()

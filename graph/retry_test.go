@@ -256,6 +256,8 @@ func TestRoundTrips(t *testing.T) {
 				t.Errorf("cache key %q holds a UPN", k)
 			}
 		}
+		c = newClient(t, srv, nil)
+		check("cold by object id", tenant.UserID("megan@contoso.com"), 1, 2) // everything in round 1
 	})
 }
 
