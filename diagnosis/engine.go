@@ -130,6 +130,9 @@ type run struct {
 	signIns  []SignIn       // the user's own, in the window, oldest first
 	policies map[string]int // lower-case policy id -> index in snap.Policies
 	groups   []*group
+	byKey    map[string]*group      // failure groups by code, app, error and policies
+	blamed   map[string][]PolicyRef // evaluator blame by code and sign-in conditions
+	met      map[string]bool        // policies a sign-in in the window satisfied
 	warnings []Warning
 }
 
@@ -459,6 +462,11 @@ func (d *run) blamePolicies(code FindingCode, s SignIn, failed []AppliedPolicy) 
 		return nil
 	}
 	r := d.request(s)
+	// Sign-ins repeat from the same apps and places: judge each once.
+	key := strings.Join(append([]string{string(code), r.ClientAppType, r.Platform, r.IP, r.Country, r.SignInRisk}, r.Apps...), "|")
+	if refs, ok := d.blamed[key]; ok {
+		return refs
+	}
 	for _, p := range d.snap.Policies {
 		if p.State != PolicyEnabled || !slices.ContainsFunc(p.Controls(), func(c string) bool { return wantControl(code, c) }) {
 			continue
@@ -467,6 +475,10 @@ func (d *run) blamePolicies(code FindingCode, s SignIn, failed []AppliedPolicy) 
 			refs = append(refs, d.ref(p.ID, p.DisplayName, nil))
 		}
 	}
+	if d.blamed == nil {
+		d.blamed = map[string][]PolicyRef{}
+	}
+	d.blamed[key] = refs
 	return refs
 }
 
@@ -477,16 +489,18 @@ func (d *run) add(code FindingCode, s SignIn, refs []PolicyRef) *group {
 		ids = append(ids, r.ID)
 	}
 	slices.Sort(ids)
-	for _, g := range d.groups {
-		if g.code != code || !strings.EqualFold(g.appID, s.AppID) || g.errorCode != s.ErrorCode || !slices.Equal(g.policyIDs(), ids) {
-			continue
-		}
+	key := strings.Join(append([]string{string(code), strings.ToLower(s.AppID), strconv.Itoa(s.ErrorCode)}, ids...), "|")
+	if g, ok := d.byKey[key]; ok {
 		g.signIns = append(g.signIns, s)
 		g.reason = s.FailureReason
 		return g
 	}
 	g := &group{code: code, errorCode: s.ErrorCode, appID: s.AppID, appName: s.AppDisplayName,
 		resource: s.ResourceID, reason: s.FailureReason, policies: refs, signIns: []SignIn{s}}
+	if d.byKey == nil {
+		d.byKey = map[string]*group{}
+	}
+	d.byKey[key] = g
 	d.groups = append(d.groups, g)
 	return g
 }
@@ -678,24 +692,38 @@ func (d *run) accountState() {
 // resolve marks failures followed by a successful sign-in to the same app
 // (and resource) as resolved.
 func (d *run) resolve() {
+	// The newest success per app and resource, per app without a resource,
+	// and per app whatever the resource.
+	byResource, noResource, anyResource := map[string]time.Time{}, map[string]time.Time{}, map[string]time.Time{}
+	later := func(m map[string]time.Time, k string, t time.Time) {
+		if t.After(m[k]) {
+			m[k] = t
+		}
+	}
+	for _, s := range d.signIns {
+		if s.Failed() {
+			continue
+		}
+		app := strings.ToLower(s.AppID)
+		later(anyResource, app, s.CreatedDateTime)
+		if s.ResourceID == "" {
+			later(noResource, app, s.CreatedDateTime)
+		} else {
+			later(byResource, app+"|"+strings.ToLower(s.ResourceID), s.CreatedDateTime)
+		}
+	}
 	for _, g := range d.groups {
 		if g.never || g.resolved || len(g.signIns) == 0 {
 			continue
 		}
 		last := g.signIns[len(g.signIns)-1]
-		for _, s := range d.signIns {
-			if s.Failed() || !s.CreatedDateTime.After(last.CreatedDateTime) {
-				continue
-			}
-			if !strings.EqualFold(s.AppID, last.AppID) {
-				continue
-			}
-			if s.ResourceID != "" && last.ResourceID != "" && !strings.EqualFold(s.ResourceID, last.ResourceID) {
-				continue
-			}
-			g.resolved = true
-			break
+		app := strings.ToLower(last.AppID)
+		if last.ResourceID == "" {
+			g.resolved = anyResource[app].After(last.CreatedDateTime)
+			continue
 		}
+		g.resolved = byResource[app+"|"+strings.ToLower(last.ResourceID)].After(last.CreatedDateTime) ||
+			noResource[app].After(last.CreatedDateTime)
 	}
 }
 
@@ -728,16 +756,20 @@ func (d *run) proactive() {
 	}
 }
 
-// metBefore reports whether a sign-in in the window satisfied the policy.
+// metBefore reports whether a sign-in in the window satisfied the
+// policy's grant controls.
 func (d *run) metBefore(id string) bool {
-	for _, s := range d.signIns {
-		for _, ap := range s.AppliedPolicies {
-			if strings.EqualFold(ap.ID, id) && strings.EqualFold(ap.Result, "success") && len(ap.EnforcedGrantControls) > 0 {
-				return true
+	if d.met == nil {
+		d.met = map[string]bool{}
+		for _, s := range d.signIns {
+			for _, ap := range s.AppliedPolicies {
+				if strings.EqualFold(ap.Result, "success") && len(ap.EnforcedGrantControls) > 0 {
+					d.met[strings.ToLower(ap.ID)] = true
+				}
 			}
 		}
 	}
-	return false
+	return d.met[strings.ToLower(id)]
 }
 
 // verdict applies SPEC §5's rules.
