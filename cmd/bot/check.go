@@ -13,7 +13,9 @@ import (
 
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/diagnosis/demo"
+	"github.com/onboard-check/onboard-check/graph"
 	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/store"
 )
 
 // checkBudget bounds one diagnosis from the command line (SPEC §6).
@@ -175,7 +177,18 @@ func chooseSource(f checkFlags, getenv func(string) string, stdout, stderr io.Wr
 		}
 		return t, exitOK
 	}
-	src, err := newGraphSource(getenv, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})), nil, nil)
+	// With Redis, repeated runs share the policy cache (and the UPN to object
+	// id mapping); a Redis that does not answer only makes the run cold.
+	var cache graph.Cache
+	if url := getenv("ONBOARD_REDIS_URL"); url != "" {
+		rc, err := store.OpenRedis(url)
+		if err != nil {
+			fmt.Fprintf(stderr, "bot check: ONBOARD_REDIS_URL: %v\n", err)
+			return nil, exitUsage
+		}
+		cache = softCache{store.NewRedis(rc)}
+	}
+	src, err := newGraphSource(getenv, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})), cache, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "bot check: %s\n", plainError(err))
 		return nil, exitFail
@@ -200,3 +213,20 @@ func plainError(err error) string {
 type configError struct{ problems []string }
 
 func (e *configError) Error() string { return strings.Join(e.problems, "\n") }
+
+// softCache is a cache whose failures are misses: the CLI carries on cold
+// when Redis is down.
+type softCache struct{ c graph.Cache }
+
+func (s softCache) Bytes(ctx context.Context, key string) ([]byte, bool, error) {
+	b, ok, err := s.c.Bytes(ctx, key)
+	if err != nil {
+		return nil, false, nil
+	}
+	return b, ok, nil
+}
+
+func (s softCache) SetBytes(ctx context.Context, key string, b []byte, ttl time.Duration) error {
+	_ = s.c.SetBytes(ctx, key, b, ttl)
+	return nil
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/graph/graphtest"
+	"github.com/onboard-check/onboard-check/store"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -320,4 +321,48 @@ func TestConfigNeverLogsSecrets(t *testing.T) {
 	if strings.Contains(logs.String(), "s3cr3t-pw") {
 		t.Errorf("log holds the Redis password: %s", logs.String())
 	}
+}
+
+// TestCheckSharesCacheThroughRedis runs check twice against the fake Graph
+// with ONBOARD_REDIS_URL: the second run reads policies from the cache.
+func TestCheckSharesCacheThroughRedis(t *testing.T) {
+	url := os.Getenv("ONBOARD_TEST_REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/15"
+	}
+	g := graphtest.NewServer(t, loadScenario(t, "p01-untrusted-network.json"), graphtest.WithToken("tok"))
+	env := map[string]string{"ONBOARD_REDIS_URL": url, "ONBOARD_GRAPH_URL": g.URL(), "ONBOARD_GRAPH_TOKEN": "tok"}
+	if !redisAnswers(t, url) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no Redis at %s", url)
+		}
+		t.Skipf("no Redis at %s", url)
+	}
+	if code, _, stderr := runBot(t, env, "check", "--output", "json", "adele@contoso.com"); code != exitOK {
+		t.Fatalf("first run: exit %d %s", code, stderr)
+	}
+	if !slices.ContainsFunc(g.Requests(), func(r graphtest.Request) bool { return strings.Contains(r.Path, "conditionalAccess/policies") }) {
+		t.Fatal("the first run did not read the policies from Graph")
+	}
+	g.Reset()
+	if code, _, stderr := runBot(t, env, "check", "--output", "json", "adele@contoso.com"); code != exitOK {
+		t.Fatalf("second run: exit %d %s", code, stderr)
+	}
+	for _, r := range g.Requests() {
+		if strings.Contains(r.Path, "conditionalAccess") {
+			t.Errorf("second run read %s from Graph; want it from the shared cache", r.Path)
+		}
+	}
+}
+
+func redisAnswers(t *testing.T, url string) bool {
+	t.Helper()
+	c, err := store.OpenRedis(url)
+	if err != nil {
+		t.Fatalf("OpenRedis: %v", err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	return c.Ping(ctx).Err() == nil
 }
