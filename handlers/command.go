@@ -22,7 +22,7 @@ type UsageError struct {
 	Input string // the offending part, as typed
 }
 
-func (e *UsageError) Error() string { return "usage: " + e.Key + ": " + strconv.Quote(e.Input) }
+func (e *UsageError) Error() string { return e.Key + ": " + strconv.Quote(e.Input) }
 
 // Unwrap makes errors.Is(err, ErrUsage) true.
 func (e *UsageError) Unwrap() error { return ErrUsage }

@@ -163,6 +163,8 @@ type Config struct {
 	// Classify turns a source error into a catalog key the requester can
 	// act on ("failure.credentials"); "" means unexpected.
 	Classify func(error) string
+	// Observe, when set, is told of every finished diagnosis (metrics).
+	Observe func(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
 }
 
 // Retention of what the service stores (SPEC §9).
@@ -464,6 +466,9 @@ func (s *Service) check(ctx context.Context, job Job, q diagnosis.Query) (Reply,
 	s.log.Info("diagnosis finished", slog.String("surface", string(job.req.Surface)), slog.String("requester_id", job.req.Requester.ID),
 		slog.String("verdict", string(d.Verdict)), slog.Int("findings", len(d.Findings)), slog.Duration("elapsed", time.Since(started)))
 	s.log.Debug("diagnosis target", slog.String("user", q.User))
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(job.req.Surface, d.Verdict, time.Since(started))
+	}
 	text := s.text.Render(d, lang, false)
 	if job.cmd.Kind == KindRecheck {
 		text = s.T(lang, "recheck.note") + "\n\n" + text
