@@ -181,6 +181,7 @@ func chooseSource(f checkFlags, getenv func(string) string, stdout, stderr io.Wr
 	// id mapping); a Redis that does not answer only makes the run cold.
 	var cache graph.Cache
 	if url := getenv("ONBOARD_REDIS_URL"); url != "" {
+		routeRedisLog(slog.New(slog.DiscardHandler))
 		rc, err := store.OpenRedis(url)
 		if err != nil {
 			fmt.Fprintf(stderr, "bot check: ONBOARD_REDIS_URL: %v\n", err)

@@ -93,6 +93,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 
 	var st store.Store = store.NewMemory(nil)
 	if cfg.RedisURL != "" {
+		routeRedisLog(log)
 		rc, err := store.OpenRedis(cfg.RedisURL)
 		if err != nil {
 			return nil, &configError{problems: []string{"ONBOARD_REDIS_URL: " + err.Error()}}
