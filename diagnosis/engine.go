@@ -433,6 +433,11 @@ func (d *run) failures() {
 			}
 			code = controlCode(controls)
 		}
+		// An unknown refusal of a sign-in Identity Protection marked risky,
+		// with no Conditional Access failure, is Identity Protection's block.
+		if code == CodeUnknownError && len(failed) == 0 && risky(s) {
+			code = CodeRiskBlocked
+		}
 		if code == CodeCASignInFrequency {
 			continue // judged with the policies in signInFrequency
 		}
@@ -445,6 +450,15 @@ func (d *run) failures() {
 		}
 		d.add(code, s, refs)
 	}
+}
+
+// risky reports whether Identity Protection flagged the sign-in or its user.
+func risky(s SignIn) bool {
+	switch strings.ToLower(s.RiskState) {
+	case "atrisk", "confirmedcompromised":
+		return true
+	}
+	return strings.EqualFold(s.RiskLevelDuringSignIn, "high")
 }
 
 // blamePolicies names the policies behind a Conditional Access failure:

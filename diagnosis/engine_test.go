@@ -133,6 +133,14 @@ func TestDiagnose(t *testing.T) {
 			t.Errorf("references %v lack the lookup link", f.References)
 		}
 	})
+	t.Run("unknown code on a risky sign-in is Identity Protection", func(t *testing.T) {
+		s := signIn("a", 10, 9999999)
+		s.RiskState, s.RiskLevelDuringSignIn = "atRisk", "high"
+		d := e.Diagnose(snapshot([]diagnosis.SignIn{s}), q, "en")
+		if _, ok := find(d, diagnosis.CodeRiskBlocked); !ok {
+			t.Errorf("findings %v; want risk_blocked", codes(d))
+		}
+	})
 	t.Run("disabled account without sign-ins", func(t *testing.T) {
 		snap := snapshot(nil)
 		snap.User.AccountEnabled = false
