@@ -10,7 +10,8 @@
 // what it received and counts round trips, including the longest chain of
 // sequential ones, so a test can assert "cold ≤ 2, warm ≤ 1".
 //
-// It never imports the SDK it fakes; it may import nothing of ours.
+// It never imports the SDK it fakes; of ours it imports only the sample
+// tenant's Expect type, which tenant files share.
 // Handlers run in the server's goroutines and report problems as Graph
 // errors, never with t.Fatal.
 package graphtest

@@ -1,6 +1,8 @@
 package graphtest
 
 import (
+	"github.com/onboard-check/onboard-check/diagnosis/demo"
+
 	"encoding/json"
 	"fmt"
 	"os"
@@ -39,19 +41,9 @@ type Fault struct {
 	LatencyMS  int    `json:"latencyMs"`  // delay before answering
 }
 
-// Expect is what a correct diagnosis of the tenant's test user says.
-type Expect struct {
-	User           string   `json:"user"`
-	Args           []string `json:"args"`
-	Verdict        string   `json:"verdict"`
-	Findings       []string `json:"findings"`
-	Resolved       []string `json:"resolved"`
-	Absent         []string `json:"absent"`
-	Policies       []string `json:"policies"`
-	AbsentPolicies []string `json:"absentPolicies"`
-	Warnings       []string `json:"warnings"`
-	PageSize       int      `json:"pageSize"`
-}
+// Expect is what a correct diagnosis of the tenant's test user says; the
+// sample tenant's package owns the type and its Problems check.
+type Expect = demo.Expect
 
 // ParseTenant reads a tenant file.
 func ParseTenant(b []byte) (*Tenant, error) {
