@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -234,7 +235,8 @@ func TestServe(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.serve(ctx, ln) }()
 	base := "http://" + ln.Addr().String()
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404} {
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404,
+		"/demo/check?user=adele@contoso.com": 200, "/demo/check?user=adele": 400} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
@@ -243,6 +245,15 @@ func TestServe(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
 		}
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `onboard_commands_total{surface="cli",verdict="blocked"} 1`) {
+		t.Errorf("metrics lack the demo check:\n%s", body)
 	}
 	cancel()
 	select {

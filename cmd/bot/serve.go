@@ -45,6 +45,7 @@ type server struct {
 	mux     *http.ServeMux
 	// runs are the blocking loops besides the HTTP server (Socket Mode).
 	runs []func(ctx context.Context) error
+	demo bool // the sample tenant is served: /demo/check answers without a chat surface
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -121,6 +122,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 			return nil, err
 		}
 		src = t
+		s.demo = true
 	}
 	s.service, err = handlers.NewService(handlers.Config{
 		Lang: cfg.Lang, Access: cfg.Access, Classify: classify, Observe: s.metrics.observe,
@@ -131,6 +133,9 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	if s.demo {
+		s.mux.HandleFunc("GET /demo/check", s.handleDemoCheck)
+	}
 	if err := s.mountSurfaces(ctx, e); err != nil {
 		return nil, err
 	}
@@ -224,4 +229,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// handleDemoCheck diagnoses an account of the sample tenant over plain
+// HTTP: /demo/check?user=adele@contoso.com&lang=nl&output=json. It exists
+// only while no Graph is configured, so it never shows real sign-ins.
+func (s *server) handleDemoCheck(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	lang := s.service.Lang(q.Get("lang"))
+	req := handlers.Request{Surface: handlers.SurfaceCLI, Requester: handlers.Principal{ID: "demo"}, Text: "onboard-check " + q.Get("user"), Lang: lang}
+	job, reply, err := s.service.Prepare(r.Context(), req)
+	if err == nil && !job.Empty() {
+		reply, err = s.service.Run(r.Context(), job)
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": s.service.T(lang, "failure.internal", "incident", "demo")})
+		return
+	}
+	if reply.Diagnosis == nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": reply.Text})
+		return
+	}
+	if q.Get("output") == "text" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, reply.Text)
+		return
+	}
+	writeJSON(w, http.StatusOK, reply.Diagnosis)
 }
