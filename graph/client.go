@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -121,6 +122,31 @@ func (c *Client) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 	return snap, err
 }
 
+// byMail looks up the one account whose mail is the typed address, for a
+// helpdesk that types the email address of an account whose UPN differs.
+// It costs a round trip only when the UPN lookup found nothing.
+func (r *run) byMail(ctx context.Context) (string, bool) {
+	if guidRE.MatchString(r.q.User) || !strings.Contains(r.q.User, "@") {
+		return "", false
+	}
+	filter := url.QueryEscape("mail eq " + quote(r.q.User))
+	res := r.c.start(ctx, []call{{id: "byMail", part: partUser,
+		url: r.c.v1 + "/users?$filter=" + filter + "&$select=id,userPrincipalName&$top=2"}}, &r.trips, &r.wg)
+	got := res["byMail"].wait()
+	if got.err != nil {
+		return "", false
+	}
+	var page struct {
+		Value []struct {
+			ID string `json:"id"`
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(got.body, &page); err != nil || len(page.Value) != 1 || !guidRE.MatchString(page.Value[0].ID) {
+		return "", false
+	}
+	return page.Value[0].ID, true
+}
+
 // run is one diagnosis's reads.
 type run struct {
 	c     *Client
@@ -178,6 +204,10 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 		if errors.As(u.err, &ae) && ae.Status == http.StatusNotFound {
 			if fromCache {
 				return r.snapshot(ctx, false) // the cached id is gone: look the UPN up again
+			}
+			if id, ok := r.byMail(ctx); ok {
+				r.q.User = id // an email address that is not the UPN
+				return r.snapshot(ctx, false)
 			}
 			return snap, nil
 		}

@@ -487,3 +487,30 @@ func Example() {
 	}
 	_ = c // c.Snapshot(ctx, diagnosis.Query{User: "adele@contoso.com", Since: …, Until: …})
 }
+
+// TestSnapshotByMail finds an account by its email address when that is not
+// its user principal name, with one more round trip and only then.
+func TestSnapshotByMail(t *testing.T) {
+	t.Parallel()
+	tenant, err := graphtest.ParseTenant([]byte(`{"users":[
+		{"id":"0b9e9d4c-6f0a-4d53-8a0e-3b8f0b0c2a11","userPrincipalName":"adele.vance@contoso.onmicrosoft.com","mail":"Adele@Contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]},
+		{"id":"7c1d2e3f-0000-4000-8000-000000000001","userPrincipalName":"a@contoso.com","mail":"shared@contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]},
+		{"id":"7c1d2e3f-0000-4000-8000-000000000002","userPrincipalName":"b@contoso.com","mail":"shared@contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]}],
+		"policies":[],"namedLocations":[],"signIns":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := graphtest.NewServer(t, tenant)
+	c := newClient(t, srv, nil)
+	snap, err := c.Snapshot(t.Context(), week("adele@contoso.com"))
+	if err != nil || snap.User == nil || snap.User.ID != "0b9e9d4c-6f0a-4d53-8a0e-3b8f0b0c2a11" {
+		t.Fatalf("Snapshot by mail = %+v, %v", snap.User, err)
+	}
+	// An address two accounts share names nobody.
+	if snap, err := c.Snapshot(t.Context(), week("shared@contoso.com")); err != nil || snap.User != nil {
+		t.Errorf("Snapshot of a shared mail = %+v, %v; want no user", snap.User, err)
+	}
+	if snap, err := c.Snapshot(t.Context(), week("nobody@contoso.com")); err != nil || snap.User != nil {
+		t.Errorf("Snapshot of an unknown address = %+v, %v; want no user", snap.User, err)
+	}
+}

@@ -12,6 +12,7 @@ type Filter struct {
 	UserID            *string // userId eq '…'
 	UserPrincipalName *string // userPrincipalName eq '…'
 	AppID             *string // appId eq '…'
+	Mail              *string // mail eq '…' (the /users list)
 	Since, Until      time.Time
 	SinceExclusive    bool     // gt rather than ge
 	UntilExclusive    bool     // lt rather than le
@@ -127,7 +128,7 @@ func (p *parser) clause(f *Filter) error {
 	}
 	val := p.next()
 	switch strings.ToLower(field.text) {
-	case "userid", "userprincipalname", "appid":
+	case "userid", "userprincipalname", "appid", "mail":
 		if !strings.EqualFold(op.text, "eq") || val.kind != 's' {
 			return fmt.Errorf("%s supports eq with a string literal", field.text)
 		}
@@ -137,6 +138,8 @@ func (p *parser) clause(f *Filter) error {
 			f.UserID = &v
 		case "userprincipalname":
 			f.UserPrincipalName = &v
+		case "mail":
+			f.Mail = &v
 		default:
 			f.AppID = &v
 		}

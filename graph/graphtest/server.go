@@ -105,6 +105,7 @@ func newServer(t *Tenant, opts []Option) *Server {
 		s.signInAt[str(si["id"])] = at
 	}
 	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /v1.0/users", s.handleUsers)
 	s.mux.HandleFunc("GET /v1.0/users/{id}", s.handleUser)
 	s.mux.HandleFunc("GET /v1.0/users/{id}/transitiveMemberOf", s.handleMemberOf)
 	s.mux.HandleFunc("GET /v1.0/identity/conditionalAccess/policies", s.handlePolicies)
@@ -375,6 +376,28 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 	}
 	out["@odata.context"] = s.base + "/v1.0/$metadata#users/$entity"
 	writeJSON(w, http.StatusOK, out)
+}
+
+// handleUsers lists users matching $filter=mail eq '…' (case-insensitive,
+// as Graph compares strings), with $select applied.
+func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
+	if s.fault(w, r, "users") {
+		return
+	}
+	f, err := ParseFilter(r.URL.Query().Get("$filter"))
+	if err != nil || f.Mail == nil {
+		writeError(w, http.StatusBadRequest, "Request_UnsupportedQuery", "Unsupported filter.")
+		return
+	}
+	var list []map[string]any
+	for _, u := range s.tenant.Users {
+		if strings.EqualFold(str(u["mail"]), *f.Mail) {
+			out := clone(u)
+			delete(out, "memberOf")
+			list = append(list, out)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"@odata.context": s.base + "/v1.0/$metadata#users", "value": list})
 }
 
 func (s *Server) handleMemberOf(w http.ResponseWriter, r *http.Request) {
