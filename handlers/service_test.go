@@ -22,7 +22,7 @@ type fixture struct {
 	store *store.Memory
 }
 
-func newFixture(t *testing.T, cfg handlers.Config, src diagnosis.Source) fixture {
+func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source) fixture {
 	t.Helper()
 	eng, err := diagnosis.NewEngine(func() time.Time { return now })
 	if err != nil {
