@@ -56,35 +56,44 @@ func parseCheckArgs(args []string, stderr io.Writer) (checkFlags, string, error)
 }
 
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	f, user, err := parseCheckArgs(args, stderr)
+	msgs, err := handlers.Messages()
 	if err != nil {
-		fmt.Fprintf(stderr, "bot check: %v\n%s", err, usageText)
-		return exitUsage
+		fmt.Fprintf(stderr, "bot check: %v\n", err)
+		return exitFail
 	}
-	target, err := handlers.ParseTarget(user)
-	if err != nil {
-		fmt.Fprintf(stderr, "bot check: %q is not a user principal name, email address or object id\n", user)
-		return exitUsage
-	}
-	if target.Kind != handlers.TargetUPN && target.Kind != handlers.TargetObjectID {
-		fmt.Fprintf(stderr, "bot check: %q is a chat mention; on the command line name the user by user principal name or object id\n", user)
-		return exitUsage
-	}
-	lang := f.lang
-	if lang == "" {
-		lang = getenv("ONBOARD_LANG")
-	}
+	lang := diagnosis.NormalizeLang(getenv("ONBOARD_LANG"))
 	if lang == "" {
 		lang = diagnosis.FallbackLang
 	}
-	if diagnosis.NormalizeLang(lang) != lang {
-		fmt.Fprintf(stderr, "bot check: --lang must be \"en\" or \"nl\", got %q\n", lang)
+	say := func(key string, args ...string) {
+		fmt.Fprintf(stderr, "bot check: %s\n", msgs.T(lang, key, args...))
+	}
+	f, user, err := parseCheckArgs(args, stderr)
+	if err != nil {
+		say("cli.args_bad", "problem", err.Error())
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	if f.lang != "" {
+		if diagnosis.NormalizeLang(f.lang) != f.lang {
+			say("cli.lang_bad", "input", f.lang)
+			return exitUsage
+		}
+		lang = f.lang
+	}
+	target, err := handlers.ParseTarget(user)
+	if err != nil {
+		say("cli.user_bad", "input", user)
+		return exitUsage
+	}
+	if target.Kind != handlers.TargetUPN && target.Kind != handlers.TargetObjectID {
+		say("cli.mention", "input", user)
 		return exitUsage
 	}
 	switch f.output {
 	case "text", "json":
 	default:
-		fmt.Fprintf(stderr, "bot check: --output must be text or json, got %q\n", f.output)
+		say("cli.output_bad", "input", f.output)
 		return exitUsage
 	}
 
@@ -97,7 +106,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	if f.app != "" {
 		app, ok := engine.Apps().Lookup(f.app)
 		if !ok {
-			fmt.Fprintf(stderr, "bot check: --app %q is not in the app catalog (try azure-portal, intune, graph, defender, or an app id)\n", f.app)
+			say("usage.app_unknown", "input", f.app)
 			return exitUsage
 		}
 		q.App = f.app
@@ -108,14 +117,14 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	if f.since != "" {
 		d, err := diagnosis.ParseWindow(f.since)
 		if err != nil {
-			fmt.Fprintf(stderr, "bot check: --since: %v\n", err)
+			say("usage.since_bad", "input", f.since)
 			return exitUsage
 		}
 		q.Until = engine.Now().UTC().Truncate(time.Second)
 		q.Since = q.Until.Add(-d)
 	}
 
-	src, code := chooseSource(f, getenv, stdout, stderr, engine)
+	src, code := chooseSource(f, getenv, stdout, say, engine)
 	if src == nil {
 		return code
 	}
@@ -123,7 +132,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	defer cancel()
 	d, _, err := engine.Run(ctx, src, q, lang)
 	if err != nil {
-		fmt.Fprintf(stderr, "bot check: %s\n", plainError(err))
+		say(plainError(err))
 		return exitFail
 	}
 	switch f.output {
@@ -155,24 +164,22 @@ func graphConfigured(getenv func(string) string) bool {
 	return false
 }
 
-const noGraphText = "no Microsoft Graph configuration: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or ONBOARD_GRAPH_URL and ONBOARD_GRAPH_TOKEN), or add --demo to use the built-in sample tenant"
-
 // chooseSource picks the demo tenant or Microsoft Graph. A nil source
-// means stop with the returned exit status.
-func chooseSource(f checkFlags, getenv func(string) string, stdout, stderr io.Writer, engine *diagnosis.Engine) (diagnosis.Source, int) {
+// means stop with the returned exit status; say reports why.
+func chooseSource(f checkFlags, getenv func(string) string, stdout io.Writer, say func(string, ...string), engine *diagnosis.Engine) (diagnosis.Source, int) {
 	useDemo := f.demo
 	if !useDemo && !graphConfigured(getenv) {
 		if !isTerminal(stdout) {
-			fmt.Fprintf(stderr, "bot check: %s\n", noGraphText)
+			say("cli.no_graph")
 			return nil, exitFail
 		}
-		fmt.Fprintf(stderr, "bot check: %s; showing the sample tenant\n", noGraphText)
+		say("cli.no_graph_demo")
 		useDemo = true
 	}
 	if useDemo {
 		t, err := demo.Default(engine.Now())
 		if err != nil {
-			fmt.Fprintf(stderr, "bot check: %v\n", err)
+			say("cli.internal", "problem", err.Error())
 			return nil, exitFail
 		}
 		return t, exitOK
@@ -184,27 +191,35 @@ func chooseSource(f checkFlags, getenv func(string) string, stdout, stderr io.Wr
 		routeRedisLog(slog.New(slog.DiscardHandler))
 		rc, err := store.OpenRedis(url)
 		if err != nil {
-			fmt.Fprintf(stderr, "bot check: ONBOARD_REDIS_URL: %v\n", err)
+			say("cli.config", "problem", "ONBOARD_REDIS_URL: "+err.Error())
 			return nil, exitUsage
 		}
 		cache = softCache{store.NewRedis(rc)}
 	}
-	src, err := newGraphSource(getenv, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})), cache, nil)
+	src, err := newGraphSource(getenv, slog.New(slog.DiscardHandler), cache, nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "bot check: %s\n", plainError(err))
+		var ce *configError
+		if errors.As(err, &ce) {
+			for _, p := range ce.problems {
+				say("cli.config", "problem", p)
+			}
+			return nil, exitFail
+		}
+		say(plainError(err))
 		return nil, exitFail
 	}
 	return src, exitOK
 }
 
-// plainError turns an error into one line an admin can act on.
+// plainError names the catalog message for an error: one line an admin
+// can act on.
 func plainError(err error) string {
 	var ce *configError
 	switch {
 	case errors.As(err, &ce):
-		return ce.Error()
+		return "cli.config_error"
 	case errors.Is(err, context.DeadlineExceeded):
-		return "Microsoft Graph did not answer in time; try again"
+		return "cli.graph_timeout"
 	}
 	return describeGraphError(err)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -17,17 +16,15 @@ import (
 // environment (SPEC §3). A static token wins over Azure credentials.
 func graphConfig(getenv func(string) string) (graph.Config, error) {
 	cfg := graph.Config{BaseURL: getenv("ONBOARD_GRAPH_URL"), Token: getenv("ONBOARD_GRAPH_TOKEN")}
+	var credErr error
 	if cfg.Token == "" {
-		cred, err := azureCredential(getenv)
-		if err != nil {
-			return cfg, err
-		}
-		cfg.Credential = cred
+		cfg.Credential, credErr = azureCredential(getenv)
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, &configError{problems: []string{err.Error()}}
+	if credErr != nil {
+		// Report the credential problem and every other one at once.
+		return cfg, joinConfigErrors(credErr, graph.Config{BaseURL: cfg.BaseURL, Token: "set"}.Validate())
 	}
-	return cfg, nil
+	return cfg, joinConfigErrors(cfg.Validate())
 }
 
 // azureCredential reads AZURE_* the way azidentity's environment,
@@ -110,21 +107,17 @@ func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph
 	return c, nil
 }
 
-// describeGraphError says in plain words why Graph gave nothing.
+// describeGraphError names the catalog message for why Graph gave nothing.
 func describeGraphError(err error) string {
-	var api *graph.APIError
-	hasAPI := errors.As(err, &api)
 	switch {
 	case errors.Is(err, graph.ErrCredentials):
-		s := "Microsoft Graph rejected the credentials: check AZURE_TENANT_ID, AZURE_CLIENT_ID and the secret or certificate (or ONBOARD_GRAPH_TOKEN), and that the app has admin consent"
-		if hasAPI && api.RequestID != "" {
-			s += fmt.Sprintf(" (request-id %s)", api.RequestID)
-		}
-		return s
+		return "cli.graph_credentials"
 	case errors.Is(err, graph.ErrUnreachable):
-		return "Microsoft Graph could not be reached or did not answer: check ONBOARD_GRAPH_URL, the network and proxy, and try again"
-	case hasAPI:
-		return fmt.Sprintf("Microsoft Graph refused the request (HTTP %d %s); the request-id for Microsoft support is %q", api.Status, api.Code, api.RequestID)
+		return "cli.graph_unreachable"
 	}
-	return "the tenant could not be read; run again, and if it persists check the service log"
+	var api *graph.APIError
+	if errors.As(err, &api) {
+		return "cli.graph_refused"
+	}
+	return "cli.tenant_unreadable"
 }

@@ -148,6 +148,26 @@ func TestCheckWithoutGraph(t *testing.T) {
 	}
 }
 
+func TestCheckSpeaksDutch(t *testing.T) {
+	t.Parallel()
+	code, _, stderr := runBot(t, map[string]string{"ONBOARD_LANG": "nl"}, "check", "--demo", "adele")
+	if code != exitUsage || !strings.Contains(stderr, "is geen user principal name") {
+		t.Errorf("exit %d stderr %q; want a Dutch usage line", code, stderr)
+	}
+	code, _, stderr = runBot(t, nil, "check", "--lang", "nl", "adele@contoso.com")
+	if code != exitFail || !strings.Contains(stderr, "geen Microsoft Graph-configuratie") {
+		t.Errorf("exit %d stderr %q; want the Dutch configuration hint", code, stderr)
+	}
+}
+
+func TestCheckGraphConfigErrors(t *testing.T) {
+	t.Parallel()
+	code, _, stderr := runBot(t, map[string]string{"ONBOARD_GRAPH_URL": "ftp://graph.example"}, "check", "adele@contoso.com")
+	if code != exitFail || !strings.Contains(stderr, "ONBOARD_GRAPH_URL") {
+		t.Errorf("exit %d stderr %q; want a line naming ONBOARD_GRAPH_URL", code, stderr)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	t.Parallel()
 	if code, stdout, _ := runBot(t, nil, "version"); code != exitOK || !strings.HasPrefix(stdout, "onboard-check ") {

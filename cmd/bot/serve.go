@@ -56,7 +56,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(getenv("ONBOARD_LOG_LEVEL"))}))
 	s, err := buildServer(ctx, getenv, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "bot serve: %s\n", plainError(err))
+		// Configuration problems are for the operator: one line each, naming
+		// the variable.
+		var ce *configError
+		if errors.As(err, &ce) {
+			for _, p := range ce.problems {
+				fmt.Fprintf(stderr, "bot serve: %s\n", p)
+			}
+			return exitFail
+		}
+		fmt.Fprintf(stderr, "bot serve: %v\n", err)
 		return exitFail
 	}
 	if err := s.run(ctx); err != nil {
