@@ -64,7 +64,7 @@ func (t *Text) Render(d diagnosis.Diagnosis, lang string, color bool) string {
 	fmt.Fprintf(&b, "%s\n%s\n", paint(ansiBold+verdictColor, strings.ToUpper(tr("verdict."+string(d.Verdict)))), d.Summary)
 	if d.User != nil {
 		fmt.Fprintf(&b, "%s\n", paint(ansiDim, tr("text.user_line", "name", d.User.DisplayName, "upn", d.User.UserPrincipalName,
-			"id", d.User.ID, "type", d.User.UserType)))
+			"id", d.User.ID, "type", t.userType(lang, d.User.UserType))))
 	}
 	fmt.Fprintf(&b, "%s\n", paint(ansiDim, tr("text.window_line",
 		"since", d.Query.Since.Format("2006-01-02 15:04"), "until", d.Query.Until.Format("2006-01-02 15:04 MST"),
@@ -115,4 +115,12 @@ func (t *Text) Render(d diagnosis.Diagnosis, lang string, color bool) string {
 		}
 	}
 	return b.String()
+}
+
+// userType names Member or Guest in the reply language.
+func (t *Text) userType(lang, userType string) string {
+	if t.msg.Has(lang, "usertype."+userType) {
+		return t.msg.T(lang, "usertype."+userType)
+	}
+	return userType
 }
