@@ -211,6 +211,13 @@ func NewService(cfg Config, engine *diagnosis.Engine, source diagnosis.Source, s
 		log: logger.With(slog.String("component", "handlers"))}, nil
 }
 
+// Public reports whether replies in a channel are for everyone: the channel
+// is a helpdesk channel, or no helpdesk channel is configured. Elsewhere
+// surfaces show replies to the requester only.
+func (s *Service) Public(channel string) bool {
+	return len(s.cfg.Access.HelpdeskChannels) == 0 || s.cfg.Access.Helpdesk(channel)
+}
+
 // Engine returns the diagnosis engine, for renderers that need its catalogs.
 func (s *Service) Engine() *diagnosis.Engine { return s.engine }
 

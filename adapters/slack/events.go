@@ -1,0 +1,146 @@
+package slack
+
+import (
+	"encoding/json"
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// command is a slash command, decoded from its form body.
+type command struct {
+	Command, Text, UserID, ChannelID, TeamID, ResponseURL, TriggerID string
+}
+
+// parseCommand decodes a slash command form.
+func parseCommand(body []byte) (command, error) {
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return command{}, err
+	}
+	c := command{Command: v.Get("command"), Text: v.Get("text"), UserID: v.Get("user_id"), ChannelID: v.Get("channel_id"),
+		TeamID: v.Get("team_id"), ResponseURL: v.Get("response_url"), TriggerID: v.Get("trigger_id")}
+	if c.UserID == "" || c.ChannelID == "" {
+		return command{}, errors.New("slash command without user or channel")
+	}
+	return c, nil
+}
+
+// envelope is an Events API request.
+type envelope struct {
+	Type           string `json:"type"` // url_verification, event_callback
+	Challenge      string `json:"challenge"`
+	TeamID         string `json:"team_id"`
+	EventID        string `json:"event_id"`
+	Event          event  `json:"event"`
+	Authorizations []struct {
+		UserID string `json:"user_id"`
+		IsBot  bool   `json:"is_bot"`
+	} `json:"authorizations"`
+}
+
+// event is the inner event of an event_callback: app_mention or message.
+type event struct {
+	Type     string `json:"type"`
+	Subtype  string `json:"subtype"`
+	User     string `json:"user"`
+	BotID    string `json:"bot_id"`
+	Text     string `json:"text"`
+	Channel  string `json:"channel"`
+	TS       string `json:"ts"`
+	ThreadTS string `json:"thread_ts"`
+	Team     string `json:"team"`
+}
+
+// parseEnvelope decodes an Events API body.
+func parseEnvelope(body []byte) (envelope, error) {
+	var e envelope
+	if err := json.Unmarshal(body, &e); err != nil {
+		return envelope{}, err
+	}
+	if e.Type == "" {
+		return envelope{}, errors.New("event without a type")
+	}
+	return e, nil
+}
+
+// botUserID is the bot's own user id, from the event's authorizations.
+func (e envelope) botUserID() string {
+	for _, a := range e.Authorizations {
+		if a.IsBot {
+			return a.UserID
+		}
+	}
+	if len(e.Authorizations) > 0 {
+		return e.Authorizations[0].UserID
+	}
+	return ""
+}
+
+// interaction is a block_actions payload: a button pressed on a diagnosis.
+type interaction struct {
+	Type string `json:"type"`
+	User struct {
+		ID string `json:"id"`
+	} `json:"user"`
+	Team struct {
+		ID string `json:"id"`
+	} `json:"team"`
+	Channel struct {
+		ID string `json:"id"`
+	} `json:"channel"`
+	Container struct {
+		ChannelID string `json:"channel_id"`
+		MessageTS string `json:"message_ts"`
+		ThreadTS  string `json:"thread_ts"`
+	} `json:"container"`
+	Message struct {
+		TS       string `json:"ts"`
+		ThreadTS string `json:"thread_ts"`
+	} `json:"message"`
+	ResponseURL string `json:"response_url"`
+	TriggerID   string `json:"trigger_id"`
+	Actions     []struct {
+		ActionID string `json:"action_id"`
+		Value    string `json:"value"`
+		ActionTS string `json:"action_ts"`
+	} `json:"actions"`
+}
+
+// parseInteraction decodes the payload field of an interaction form.
+func parseInteraction(body []byte) (interaction, error) {
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return interaction{}, err
+	}
+	var in interaction
+	if err := json.Unmarshal([]byte(v.Get("payload")), &in); err != nil {
+		return interaction{}, err
+	}
+	if in.Type == "" {
+		return interaction{}, errors.New("interaction without a type")
+	}
+	return in, nil
+}
+
+// mentionRE matches a Slack user mention, <@U123> or <@U123|name>.
+var mentionRE = regexp.MustCompile(`<@([A-Z0-9]+)(\|[^>]*)?>`)
+
+// stripBot removes the bot's own mentions from a message's text.
+func stripBot(text, botID string) string {
+	if botID == "" {
+		// Without the bot's id, drop a leading mention: mentions address the bot.
+		if loc := mentionRE.FindStringIndex(strings.TrimSpace(text)); loc != nil && loc[0] == 0 {
+			return strings.TrimSpace(strings.TrimSpace(text)[loc[1]:])
+		}
+		return strings.TrimSpace(text)
+	}
+	out := mentionRE.ReplaceAllStringFunc(text, func(m string) string {
+		if sub := mentionRE.FindStringSubmatch(m); sub != nil && sub[1] == botID {
+			return ""
+		}
+		return m
+	})
+	return strings.Join(strings.Fields(out), " ")
+}

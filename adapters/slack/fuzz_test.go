@@ -1,0 +1,59 @@
+package slack
+
+import (
+	"net/url"
+	"testing"
+)
+
+func FuzzParseCommand(f *testing.F) {
+	f.Add([]byte(url.Values{"command": {"/onboard-check"}, "text": {"adele@contoso.com"}, "user_id": {"U1"}, "channel_id": {"C1"},
+		"response_url": {"https://hooks.slack.com/commands/1/2/3"}, "trigger_id": {"1.2.3"}}.Encode()))
+	f.Add([]byte("text=%3Cmailto%3Aa%40b.com%7Ca%40b.com%3E&user_id=U1&channel_id=C1"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c, err := parseCommand(body)
+		if err == nil && (c.UserID == "" || c.ChannelID == "") {
+			t.Errorf("parseCommand accepted a command without user or channel: %+v", c)
+		}
+	})
+}
+
+func FuzzParseEnvelope(f *testing.F) {
+	f.Add([]byte(`{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention","user":"U1","text":"<@UBOT> details","channel":"C1","ts":"1.2","thread_ts":"1.1"},"authorizations":[{"user_id":"UBOT","is_bot":true}]}`))
+	f.Add([]byte(`{"type":"url_verification","challenge":"abc"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e, err := parseEnvelope(body)
+		if err != nil {
+			return
+		}
+		if e.Type == "" {
+			t.Error("accepted an envelope without a type")
+		}
+		_ = stripBot(e.Event.Text, e.botUserID())
+	})
+}
+
+func FuzzParseInteraction(f *testing.F) {
+	f.Add([]byte("payload=" + url.QueryEscape(`{"type":"block_actions","user":{"id":"U1"},"channel":{"id":"C1"},"message":{"ts":"1.2"},"actions":[{"action_id":"details","value":"abc"}]}`)))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		in, err := parseInteraction(body)
+		if err == nil && in.Type == "" {
+			t.Error("accepted an interaction without a type")
+		}
+	})
+}
+
+func TestStripBot(t *testing.T) {
+	for in, want := range map[string]string{
+		"<@UBOT> details":            "details",
+		"<@UBOT|onboard> policy CA0": "policy CA0",
+		"hey <@UBOT>   recheck":      "hey recheck",
+		"<@U0OTHER> is who I mean":   "<@U0OTHER> is who I mean",
+	} {
+		if got := stripBot(in, "UBOT"); got != want {
+			t.Errorf("stripBot(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := stripBot("<@UBOT> details", ""); got != "details" {
+		t.Errorf("stripBot without a bot id = %q", got)
+	}
+}
