@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onboard-check/onboard-check/adapters/slack"
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/diagnosis/demo"
 	"github.com/onboard-check/onboard-check/graph"
@@ -34,7 +35,7 @@ func parseCheckArgs(args []string, stderr io.Writer) (checkFlags, string, error)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.app, "app", "", "app catalog key or app id")
 	fs.StringVar(&f.since, "since", "", "sign-in window: 72h or 7d (default 7d, at most 30d)")
-	fs.StringVar(&f.output, "output", "text", "text, json")
+	fs.StringVar(&f.output, "output", "text", "text, json, slack or teams")
 	fs.StringVar(&f.lang, "lang", "", "en or nl")
 	fs.BoolVar(&f.demo, "demo", false, "use the built-in sample tenant")
 	var positional []string
@@ -91,7 +92,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage
 	}
 	switch f.output {
-	case "text", "json":
+	case "text", "json", "slack":
 	default:
 		say("cli.output_bad", "input", f.output)
 		return exitUsage
@@ -136,6 +137,12 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return exitFail
 	}
 	switch f.output {
+	case "slack":
+		b, err := slack.MessageJSON(handlers.Reply{Kind: handlers.ReplyDiagnosis, Lang: lang, Diagnosis: &d}, msgs)
+		if err != nil {
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
 	case "json":
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)

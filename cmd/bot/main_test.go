@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/graph/graphtest"
 	"github.com/onboard-check/onboard-check/store"
@@ -357,4 +359,53 @@ func redisAnswers(t *testing.T, url string) bool {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 	defer cancel()
 	return c.Ping(ctx).Err() == nil
+}
+
+// TestServeSlack drives serve as Slack does: a forged command is refused,
+// a signed one is acknowledged and its diagnosis posted in the channel.
+func TestServeSlack(t *testing.T) {
+	t.Parallel()
+	const secret, token = "serve-test-signing-secret", "xoxb-1-2-servetest"
+	fake := slacktest.NewServer(t, token)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := buildServer(t.Context(), environ(map[string]string{"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret,
+		"SLACK_API_URL": fake.APIURL()}), slogTo(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _ = s.serve(ctx, ln) }()
+	form := url.Values{"command": {"/onboard-check"}, "text": {"adele@contoso.com"}, "user_id": {"U1"}, "channel_id": {"C1"},
+		"team_id": {"T1"}, "response_url": {fake.ResponseURL("1")}, "trigger_id": {"t1"}}.Encode()
+	send := func(sign bool) int {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/slack/commands", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if sign {
+			slacktest.Sign(req, secret, time.Now())
+		} else {
+			slacktest.Sign(req, "forged", time.Now())
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := send(false); code != http.StatusUnauthorized {
+		t.Errorf("forged command: %d", code)
+	}
+	if code := send(true); code != http.StatusOK {
+		t.Fatalf("signed command: %d", code)
+	}
+	wctx, wcancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer wcancel()
+	posts := fake.Wait(wctx, "chat.postMessage", 1)
+	if len(posts) != 1 || !strings.Contains(posts[0].Form.Get("blocks"), "CA015") {
+		t.Errorf("posts = %+v", posts)
+	}
 }
