@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
+	"github.com/onboard-check/onboard-check/adapters/teams"
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/diagnosis/demo"
 	"github.com/onboard-check/onboard-check/graph"
@@ -92,7 +93,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage
 	}
 	switch f.output {
-	case "text", "json", "slack":
+	case "text", "json", "slack", "teams":
 	default:
 		say("cli.output_bad", "input", f.output)
 		return exitUsage
@@ -139,6 +140,12 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	switch f.output {
 	case "slack":
 		b, err := slack.MessageJSON(handlers.Reply{Kind: handlers.ReplyDiagnosis, Lang: lang, Diagnosis: &d}, msgs)
+		if err != nil {
+			return exitFail
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	case "teams":
+		b, err := teams.CardJSON(handlers.Reply{Kind: handlers.ReplyDiagnosis, Lang: lang, Diagnosis: &d}, msgs)
 		if err != nil {
 			return exitFail
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
+	"github.com/onboard-check/onboard-check/adapters/teams/teamstest"
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/graph/graphtest"
 	"github.com/onboard-check/onboard-check/store"
@@ -407,5 +408,54 @@ func TestServeSlack(t *testing.T) {
 	posts := fake.Wait(wctx, "chat.postMessage", 1)
 	if len(posts) != 1 || !strings.Contains(posts[0].Form.Get("blocks"), "CA015") {
 		t.Errorf("posts = %+v", posts)
+	}
+}
+
+// TestServeTeams drives serve as the Bot Framework does: a forged token is
+// refused, a valid channel mention answered in its thread with a card.
+func TestServeTeams(t *testing.T) {
+	t.Parallel()
+	const appID = "5e9b3c2a-7d41-4f0e-9c6b-2a1d8e4f7b90"
+	bf := teamstest.NewServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := buildServer(t.Context(), environ(map[string]string{"MICROSOFT_APP_ID": appID, "MICROSOFT_APP_PASSWORD": "pw",
+		"MICROSOFT_APP_TENANT_ID": "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a",
+		"ONBOARD_BOTFRAMEWORK_OPENID_URL": bf.OpenIDURL(), "ONBOARD_BOTFRAMEWORK_TOKEN_URL": bf.TokenURL()}), slogTo(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _ = s.serve(ctx, ln) }()
+	conv := "19:helpdesk@thread.tacv2;messageid=1700000000001"
+	act := bf.Activity("1700000000001", conv, "<at>onboard-check</at> onboard-check adele@contoso.com",
+		map[string]any{"entities": []any{teamstest.BotMention()}})
+	send := func(token string) int {
+		b, _ := json.Marshal(act)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/api/messages", bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	claims := bf.Claims(appID, time.Now())
+	claims["aud"] = "someone-else"
+	if code := send(bf.Mint(claims)); code != http.StatusUnauthorized {
+		t.Errorf("forged token: %d", code)
+	}
+	if code := send(bf.Mint(bf.Claims(appID, time.Now()))); code != http.StatusOK {
+		t.Fatalf("valid token: %d", code)
+	}
+	wctx, wcancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer wcancel()
+	replies := bf.Wait(wctx, 1)
+	if len(replies) != 1 || !strings.Contains(replies[0].String(), "CA015") || !strings.Contains(replies[0].Path, "messageid=1700000000001/activities/1700000000001") {
+		t.Errorf("replies = %v", replies)
 	}
 }

@@ -16,7 +16,7 @@ const (
 )
 
 const usageText = `usage:
-  bot check [--app KEY] [--since DURATION] [--output text|json] [--lang en|nl] [--demo] USER
+  bot check [--app KEY] [--since DURATION] [--output text|json|slack|teams] [--lang en|nl] [--demo] USER
   bot serve
   bot version
 `
