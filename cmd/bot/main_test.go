@@ -422,7 +422,7 @@ func TestServeTeams(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, err := buildServer(t.Context(), environ(map[string]string{"MICROSOFT_APP_ID": appID, "MICROSOFT_APP_PASSWORD": "pw",
-		"MICROSOFT_APP_TENANT_ID": "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a",
+		"MICROSOFT_APP_TENANT_ID":         "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a",
 		"ONBOARD_BOTFRAMEWORK_OPENID_URL": bf.OpenIDURL(), "ONBOARD_BOTFRAMEWORK_TOKEN_URL": bf.TokenURL()}), slogTo(io.Discard))
 	if err != nil {
 		t.Fatal(err)
