@@ -427,7 +427,7 @@ func TestSocketMode(t *testing.T) {
 }
 
 // stamps matches times, which move with the clock.
-var stamps = regexp.MustCompile(`\d{4}-\d\d-\d\d( |T)\d\d:\d\d(:\d\d(\.\d+)?Z)?( UTC)?|"value": "[0-9a-f]{32}"`)
+var stamps = regexp.MustCompile(`\d{4}-\d\d-\d\d( |T)\d\d:\d\d(:\d\d(\.\d+)?Z)?( UTC)?`)
 
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
