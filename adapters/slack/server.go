@@ -144,21 +144,9 @@ type target struct {
 	responseURL string // fallback, and the only way for private replies
 }
 
-// spawn runs a job in the background with the service's budget, detached
-// from the request that acknowledged it, and posts the reply.
+// spawn runs a job in the background and posts its reply.
 func (s *Server) spawn(ctx context.Context, job handlers.Job, to target) {
-	bg := context.WithoutCancel(ctx)
-	err := s.runner.Go(bg, func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, s.svc.Budget()+10*time.Second)
-		defer cancel()
-		reply, err := s.svc.Run(ctx, job)
-		if err != nil {
-			s.log.Error("run failed", slog.Any("err", err))
-			return
-		}
-		s.deliver(ctx, reply, to)
-	})
-	if err != nil {
+	if err := s.svc.Dispatch(ctx, s.runner, job, func(ctx context.Context, reply handlers.Reply) { s.deliver(ctx, reply, to) }); err != nil {
 		s.log.Warn("job not started; shutting down", slog.Any("err", err))
 	}
 }
@@ -326,19 +314,15 @@ func (s *Server) event(ctx context.Context, env envelope) {
 // spawnLinked runs a check asked outside a thread and links the thread the
 // reply starts, so that follow-ups there find it.
 func (s *Server) spawnLinked(ctx context.Context, job handlers.Job, to target) {
-	_ = s.runner.Go(context.WithoutCancel(ctx), func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, s.svc.Budget()+10*time.Second)
-		defer cancel()
-		reply, err := s.svc.Run(ctx, job)
-		if err != nil {
-			s.log.Error("run failed", slog.Any("err", err))
-			return
-		}
+	err := s.svc.Dispatch(ctx, s.runner, job, func(ctx context.Context, reply handlers.Reply) {
 		s.deliver(ctx, reply, to)
 		if reply.DiagnosisID != "" {
 			s.svc.LinkThread(ctx, handlers.SurfaceSlack, to.channel, to.thread, reply.DiagnosisID)
 		}
 	})
+	if err != nil {
+		s.log.Warn("job not started; shutting down", slog.Any("err", err))
+	}
 }
 
 func (s *Server) handleInteraction(w http.ResponseWriter, r *http.Request) {

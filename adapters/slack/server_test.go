@@ -10,22 +10,19 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/onboard-check/onboard-check/adapters/slack"
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/diagnosis/demo"
 	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/internal/golden"
 	"github.com/onboard-check/onboard-check/store"
 )
 
@@ -426,9 +423,6 @@ func TestSocketMode(t *testing.T) {
 	}
 }
 
-// stamps matches times, which move with the clock.
-var stamps = regexp.MustCompile(`\d{4}-\d\d-\d\d( |T)\d\d:\d\d(:\d\d(\.\d+)?Z)?( UTC)?`)
-
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
 	tenant, _ := demo.Default(time.Now())
@@ -443,22 +437,7 @@ func TestRenderGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := stamps.ReplaceAll(b, []byte("TIME"))
-		path := filepath.Join("testdata", t.Name(), tt.name+".golden.json")
-		if *update {
-			_ = os.MkdirAll(filepath.Dir(path), 0o755)
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update)", err)
-		}
-		if d := cmp.Diff(string(want), string(got)); d != "" {
-			t.Errorf("%s (-want +got):\n%s", path, d)
-		}
+		golden.Check(t, filepath.Join("testdata", t.Name(), tt.name+".golden.json"), b, *update)
 	}
 }
 

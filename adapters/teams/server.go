@@ -122,24 +122,15 @@ func (s *Server) message(ctx context.Context, a activity) {
 	if reply.Kind == handlers.ReplyDuplicate {
 		return
 	}
-	bg := context.WithoutCancel(ctx)
-	err = s.runner.Go(bg, func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, s.svc.Budget()+15*time.Second)
-		defer cancel()
-		if reply.Kind != "" && reply.Kind != handlers.ReplyAck {
-			s.send(ctx, a, reply)
-		}
-		if job.Empty() {
-			return
-		}
-		out, err := s.svc.Run(ctx, job)
-		if err != nil {
-			s.log.Error("run failed", slog.Any("err", err))
-			return
-		}
-		s.send(ctx, a, out)
-	})
-	if err != nil {
+	if reply.Kind != "" && reply.Kind != handlers.ReplyAck {
+		// Usage, help and refusals are ready now; they are sent from the
+		// background like every reply, so the request is answered at once.
+		_ = s.runner.Go(context.WithoutCancel(ctx), func(ctx context.Context) { s.send(ctx, a, reply) })
+	}
+	if job.Empty() {
+		return
+	}
+	if err := s.svc.Dispatch(ctx, s.runner, job, func(ctx context.Context, out handlers.Reply) { s.send(ctx, a, out) }); err != nil {
 		s.log.Warn("job not started; shutting down", slog.Any("err", err))
 	}
 }

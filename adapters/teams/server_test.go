@@ -15,20 +15,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/onboard-check/onboard-check/adapters/teams"
 	"github.com/onboard-check/onboard-check/adapters/teams/teamstest"
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/diagnosis/demo"
 	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/internal/golden"
 	"github.com/onboard-check/onboard-check/store"
 )
 
@@ -271,8 +270,6 @@ func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
 	}
 }
 
-var stamps = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d( UTC)?`)
-
 func TestCardGolden(t *testing.T) {
 	t.Parallel()
 	tenant, _ := demo.Default(time.Now())
@@ -290,22 +287,7 @@ func TestCardGolden(t *testing.T) {
 		if len(b) > 80<<10 {
 			t.Errorf("card of %d bytes; Teams takes about 80 KB", len(b))
 		}
-		got := stamps.ReplaceAll(b, []byte("TIME"))
-		path := filepath.Join("testdata", t.Name(), tt.name+".golden.json")
-		if *update {
-			_ = os.MkdirAll(filepath.Dir(path), 0o755)
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update)", err)
-		}
-		if d := cmp.Diff(string(want), string(got)); d != "" {
-			t.Errorf("%s (-want +got):\n%s", path, d)
-		}
+		golden.Check(t, filepath.Join("testdata", t.Name(), tt.name+".golden.json"), b, *update)
 	}
 }
 

@@ -11,18 +11,16 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
 	"github.com/onboard-check/onboard-check/adapters/teams/teamstest"
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/graph/graphtest"
+	"github.com/onboard-check/onboard-check/internal/golden"
 	"github.com/onboard-check/onboard-check/store"
 )
 
@@ -41,30 +39,9 @@ func runBot(t *testing.T, env map[string]string, args ...string) (int, string, s
 	return code, stdout.String(), stderr.String()
 }
 
-// stamps matches RFC 3339 timestamps and the text renderer's dates, which
-// move with the clock.
-var stamps = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z|\d{4}-\d\d-\d\d \d\d:\d\d( UTC)?`)
-
 func checkGolden(t *testing.T, ext string, got []byte) {
 	t.Helper()
-	got = stamps.ReplaceAll(got, []byte("TIME"))
-	path := filepath.Join("testdata", t.Name()+".golden"+ext)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, d)
-	}
+	golden.Check(t, filepath.Join("testdata", t.Name()+".golden"+ext), got, *update)
 }
 
 func TestCheckDemo(t *testing.T) {
