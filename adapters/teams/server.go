@@ -12,7 +12,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/onboard-check/onboard-check/handlers"
 )
@@ -33,6 +36,31 @@ type Server struct {
 	tokens    *Tokens
 	http      *http.Client
 	log       *slog.Logger
+
+	mu     sync.Mutex
+	limits map[string]*rate.Limiter // per conversation
+}
+
+// Teams takes about seven messages a second per conversation before it
+// answers 429; stay under that rather than learn it from the answers.
+const (
+	sendRate  = 7
+	sendBurst = 7
+)
+
+// limiter returns the send limiter of a conversation.
+func (s *Server) limiter(conversation string) *rate.Limiter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.limits[conversation]
+	if !ok {
+		if len(s.limits) > 10000 {
+			clear(s.limits)
+		}
+		l = rate.NewLimiter(sendRate, sendBurst)
+		s.limits[conversation] = l
+	}
+	return l
 }
 
 // New returns the Teams surface. It makes no network call.
@@ -49,7 +77,7 @@ func New(cfg Config, svc *handlers.Service, runner *handlers.Runner, logger *slo
 		return nil, err
 	}
 	return &Server{cfg: cfg, svc: svc, runner: runner, validator: NewValidator(cfg.AppID, cfg.openIDURL(), client, nil),
-		tokens: tokens, http: client, log: logger.With(slog.String("component", "teams"))}, nil
+		tokens: tokens, http: client, log: logger.With(slog.String("component", "teams")), limits: map[string]*rate.Limiter{}}, nil
 }
 
 // Handler serves POST /api/messages.
@@ -147,7 +175,11 @@ func (s *Server) send(ctx context.Context, a activity, r handlers.Reply) {
 		return
 	}
 	u := strings.TrimSuffix(a.ServiceURL, "/") + "/v3/conversations/" + url.PathEscape(a.Conversation.ID) + "/activities/" + url.PathEscape(a.ID)
+	conv, _ := a.thread()
 	for attempt := 1; attempt <= maxSendAttempts; attempt++ {
+		if err := s.limiter(conv).Wait(ctx); err != nil {
+			return
+		}
 		status, retryAfter, err := s.post(ctx, u, body)
 		switch {
 		case err == nil && status/100 == 2:
