@@ -338,3 +338,19 @@ func TestCardsValidate(t *testing.T) {
 		t.Errorf("adaptivecards finds problems: %v\n%s", err, out)
 	}
 }
+
+func TestTokensAcceptStringExpiry(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":"3599","access_token":"tok-1"}`))
+	}))
+	defer srv.Close()
+	tk, err := teams.NewTokens(teams.Config{AppID: appID, Password: "pw", TenantID: "t", TokenURL: srv.URL}, srv.Client(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := tk.Token(t.Context()); err != nil || tok != "tok-1" {
+		t.Errorf("Token = %q, %v", tok, err)
+	}
+}

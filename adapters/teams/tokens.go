@@ -99,17 +99,18 @@ func (t *Tokens) fetch(ctx context.Context) (string, error) {
 	}
 	defer resp.Body.Close()
 	var body struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-		Error       string `json:"error"`
+		AccessToken string      `json:"access_token"`
+		ExpiresIn   json.Number `json:"expires_in"` // a number, or a string from older endpoints
+		Error       string      `json:"error"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(&body); err != nil || resp.StatusCode != http.StatusOK || body.AccessToken == "" {
 		return "", fmt.Errorf("bot token: status %d %s", resp.StatusCode, body.Error)
 	}
-	if body.ExpiresIn <= 0 {
+	secs, err := body.ExpiresIn.Int64()
+	if err != nil || secs <= 0 {
 		return "", errors.New("bot token: no expires_in")
 	}
-	t.store(body.AccessToken, t.now().Add(time.Duration(body.ExpiresIn)*time.Second))
+	t.store(body.AccessToken, t.now().Add(time.Duration(secs)*time.Second))
 	return body.AccessToken, nil
 }
 
