@@ -125,16 +125,16 @@ func (a activity) submitID() string {
 	return ""
 }
 
-// mentionedObjectID finds the AAD object id of a mentioned person by the
-// mention's text.
-func (a activity) mentionedObjectID(name string) string {
+// mentioned finds a mentioned person by the mention's text: their AAD
+// object id when the entity carries it, and their Teams user id.
+func (a activity) mentioned(name string) (objectID, userID string) {
 	for _, m := range a.mentions() {
 		if m.Mentioned.ID == a.Recipient.ID {
 			continue
 		}
 		if strings.EqualFold(m.Mentioned.Name, name) || strings.EqualFold(strings.TrimSuffix(strings.TrimPrefix(m.Text, "<at>"), "</at>"), name) {
-			return m.Mentioned.AADObjectID
+			return m.Mentioned.AADObjectID, m.Mentioned.ID
 		}
 	}
-	return ""
+	return "", ""
 }

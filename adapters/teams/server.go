@@ -132,12 +132,7 @@ func (s *Server) message(ctx context.Context, a activity) {
 		Requester:    handlers.Principal{ID: a.From.AadObjectID, TenantID: a.tenantID()},
 		Conversation: handlers.Conversation{Team: a.ChannelData.Team.ID, Channel: conv, Thread: root},
 		Text:         a.command(), Lang: a.Locale,
-		Resolve: func(_ context.Context, t handlers.Target) (string, error) {
-			if id := a.mentionedObjectID(t.Value); id != "" {
-				return id, nil
-			}
-			return "", errors.New("the mention carries no aadObjectId")
-		},
+		Resolve: func(ctx context.Context, t handlers.Target) (string, error) { return s.resolve(ctx, a, t) },
 	}
 	if req.Requester.ID == "" {
 		req.Requester.ID = a.From.ID
@@ -161,6 +156,48 @@ func (s *Server) message(ctx context.Context, a activity) {
 	if err := s.svc.Dispatch(ctx, s.runner, job, func(ctx context.Context, out handlers.Reply) { s.send(ctx, a, out) }); err != nil {
 		s.log.Warn("job not started; shutting down", slog.Any("err", err))
 	}
+}
+
+// resolve turns a Teams mention into the person's AAD object id: from the
+// mention entity, else from the conversation's roster
+// (GET {serviceUrl}/v3/conversations/{id}/members/{userId}).
+func (s *Server) resolve(ctx context.Context, a activity, t handlers.Target) (string, error) {
+	objectID, userID := a.mentioned(t.Value)
+	if objectID != "" {
+		return objectID, nil
+	}
+	if userID == "" {
+		return "", errors.New("no mention entity for the name")
+	}
+	tok, err := s.tokens.Token(ctx)
+	if err != nil {
+		return "", err
+	}
+	u := strings.TrimSuffix(a.ServiceURL, "/") + "/v3/conversations/" + url.PathEscape(a.Conversation.ID) + "/members/" + url.PathEscape(userID)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("roster: %w", err)
+	}
+	defer resp.Body.Close()
+	var m struct {
+		AADObjectID       string `json:"aadObjectId"`
+		UserPrincipalName string `json:"userPrincipalName"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&m) != nil {
+		return "", fmt.Errorf("roster: status %d", resp.StatusCode)
+	}
+	if m.AADObjectID != "" {
+		return m.AADObjectID, nil
+	}
+	if m.UserPrincipalName != "" {
+		return m.UserPrincipalName, nil
+	}
+	return "", errors.New("roster: no aadObjectId")
 }
 
 // send posts a reply into the activity's conversation and thread, with

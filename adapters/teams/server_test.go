@@ -229,6 +229,18 @@ func TestPersonMentionAndDutch(t *testing.T) {
 	}
 }
 
+func TestPersonMentionThroughRoster(t *testing.T) {
+	t.Parallel()
+	e := setup(t, handlers.Access{})
+	e.bf.AddMember("29:megan", "aadbf6d9-e584-5914-b677-617ece9fb069", "megan@contoso.com")
+	megan := map[string]any{"type": "mention", "text": "<at>Megan Bowen</at>", "mentioned": map[string]any{"id": "29:megan", "name": "Megan Bowen"}}
+	e.send(t, e.valid(), e.bf.Activity("p2", "a:1personalchat", "onboard-check <at>Megan Bowen</at>", map[string]any{"entities": []any{megan}}))
+	replies := e.bf.Wait(waitCtx(t), 1)
+	if len(replies) != 1 || !strings.Contains(replies[0].String(), "megan@contoso.com") {
+		t.Errorf("mention without aadObjectId: %v", replies)
+	}
+}
+
 func TestTenantBinding(t *testing.T) {
 	t.Parallel()
 	e := setup(t, handlers.Access{TeamsTenant: "another-tenant"})

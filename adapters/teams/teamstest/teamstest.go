@@ -46,6 +46,7 @@ type Server struct {
 	tokens      int
 	jwksFetches int
 	issued      []string
+	members     map[string]map[string]any
 	limit       int // replies to answer 429 before accepting
 	unauthorize int // replies to answer 401
 }
@@ -63,6 +64,7 @@ func NewServer(tb testing.TB) *Server {
 	mux.HandleFunc("GET /keys", s.handleKeys)
 	mux.HandleFunc("POST /token", s.handleToken)
 	mux.HandleFunc("POST /v3/conversations/", s.handleReply)
+	mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", s.handleMember)
 	s.srv = httptest.NewServer(mux)
 	tb.Cleanup(s.srv.Close)
 	return s
@@ -155,6 +157,32 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 	if status == http.StatusCreated {
 		writeJSON(w, map[string]any{"id": "reply-" + strconv.Itoa(len(s.replies))})
 	}
+}
+
+// AddMember puts a person on the roster the connector serves.
+func (s *Server) AddMember(teamsID, aadObjectID, upn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.members == nil {
+		s.members = map[string]map[string]any{}
+	}
+	s.members[teamsID] = map[string]any{"id": teamsID, "aadObjectId": aadObjectID, "userPrincipalName": upn, "name": upn}
+}
+
+func (s *Server) handleMember(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer bf-token-") {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	s.mu.Lock()
+	m, ok := s.members[r.PathValue("user")]
+	s.mu.Unlock()
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		writeJSON(w, map[string]any{"error": map[string]any{"code": "MemberNotFoundInConversation"}})
+		return
+	}
+	writeJSON(w, m)
 }
 
 // Replies returns what the connector received.
