@@ -191,6 +191,14 @@ func (d *run) diagnose() Diagnosis {
 	if d.snap.SignInsRead && len(d.signIns) == 0 {
 		d.warn(Warning{Code: WarnNoSignInsInWindow})
 	}
+	// Graph leaves the applied policies out of sign-ins when the app lacks
+	// Policy.Read.All: a Conditional Access failure that names none says so.
+	for _, s := range d.signIns {
+		if strings.EqualFold(s.ConditionalAccessStatus, "failure") && len(s.AppliedPolicies) == 0 {
+			d.warn(Warning{Code: WarnPoliciesUnavailable, Reason: "policies_hidden", Args: map[string]string{"permission": "Policy.Read.All"}})
+			break
+		}
+	}
 
 	for _, g := range d.groups {
 		out.Findings = append(out.Findings, d.finding(g, u))

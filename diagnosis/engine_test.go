@@ -122,6 +122,11 @@ func TestDiagnose(t *testing.T) {
 		if !ok || len(f.Policies) != 1 || f.Policies[0].ID != block.ID {
 			t.Fatalf("ca_block = %+v; want it to name %s", f, block.ID)
 		}
+		if !slices.ContainsFunc(d.Warnings, func(w diagnosis.Warning) bool {
+			return w.Code == diagnosis.WarnPoliciesUnavailable && strings.Contains(w.Message, "Policy.Read.All")
+		}) {
+			t.Errorf("warnings %v; want the hidden policies named with Policy.Read.All", d.Warnings)
+		}
 	})
 	t.Run("unknown error code", func(t *testing.T) {
 		d := e.Diagnose(snapshot([]diagnosis.SignIn{signIn("a", 10, 9999999)}), q, "en")
