@@ -54,12 +54,13 @@ func (c *Catalog) Apps() []App {
 	return append([]App(nil), c.apps...)
 }
 
-// Lookup finds an app by key, alias or app id (case-insensitive). An app id
+// Lookup finds an app by key, alias, app id or display name
+// (case-insensitive). An app id
 // the catalog does not know still resolves, to an App with only AppID set.
 func (c *Catalog) Lookup(s string) (App, bool) {
 	s = strings.TrimSpace(s)
 	for _, a := range c.apps {
-		if strings.EqualFold(a.Key, s) || strings.EqualFold(a.AppID, s) {
+		if strings.EqualFold(a.Key, s) || strings.EqualFold(a.AppID, s) || strings.EqualFold(a.DisplayName, s) {
 			return a, true
 		}
 		for _, al := range a.Aliases {
