@@ -218,6 +218,10 @@ func (s *Service) Public(channel string) bool {
 	return len(s.cfg.Access.HelpdeskChannels) == 0 || s.cfg.Access.Helpdesk(channel)
 }
 
+// SlackGroups returns the Slack user groups of the allow-list: a Slack
+// surface looks up whether the requester belongs to them.
+func (s *Service) SlackGroups() []string { return slices.Clone(s.cfg.Access.SlackGroups) }
+
 // Engine returns the diagnosis engine, for renderers that need its catalogs.
 func (s *Service) Engine() *diagnosis.Engine { return s.engine }
 

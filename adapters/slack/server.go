@@ -37,6 +37,12 @@ type Server struct {
 
 	mu      sync.Mutex
 	locales map[string]localeEntry
+	groups  map[string]groupEntry // user group id -> members
+}
+
+type groupEntry struct {
+	members map[string]bool
+	expires time.Time
 }
 
 type localeEntry struct {
@@ -63,6 +69,7 @@ func New(cfg Config, svc *handlers.Service, runner *handlers.Runner, logger *slo
 		http:     &http.Client{Timeout: 10 * time.Second},
 		log:      logger.With(slog.String("component", "slack")),
 		locales:  map[string]localeEntry{},
+		groups:   map[string]groupEntry{},
 	}, nil
 }
 
@@ -115,7 +122,7 @@ type ack struct {
 func (s *Server) command(ctx context.Context, c command) ack {
 	req := handlers.Request{
 		Surface: handlers.SurfaceSlack, DeliveryID: "cmd:" + c.TriggerID,
-		Requester:    handlers.Principal{ID: c.UserID},
+		Requester:    handlers.Principal{ID: c.UserID, Groups: s.groupsOf(ctx, c.UserID, 500*time.Millisecond)},
 		Conversation: handlers.Conversation{Team: c.TeamID, Channel: c.ChannelID},
 		Text:         c.Text, Lang: s.locale(ctx, c.UserID, 300*time.Millisecond),
 	}
@@ -278,7 +285,7 @@ func (s *Server) event(ctx context.Context, env envelope) {
 	thread := ev.ThreadTS
 	req := handlers.Request{
 		Surface: handlers.SurfaceSlack, DeliveryID: env.EventID, MessageKey: ev.Channel + ":" + ev.TS,
-		Requester:    handlers.Principal{ID: ev.User},
+		Requester:    handlers.Principal{ID: ev.User, Groups: s.groupsOf(ctx, ev.User, 500*time.Millisecond)},
 		Conversation: handlers.Conversation{Team: env.TeamID, Channel: ev.Channel, Thread: thread},
 		Text:         text, Lang: s.locale(ctx, ev.User, 300*time.Millisecond),
 	}
@@ -367,7 +374,7 @@ func (s *Server) interaction(ctx context.Context, in interaction) {
 	}
 	req := handlers.Request{
 		Surface: handlers.SurfaceSlack, DeliveryID: "action:" + in.TriggerID + a.ActionTS,
-		Requester:    handlers.Principal{ID: in.User.ID},
+		Requester:    handlers.Principal{ID: in.User.ID, Groups: s.groupsOf(ctx, in.User.ID, 500*time.Millisecond)},
 		Conversation: handlers.Conversation{Team: in.Team.ID, Channel: channel, Thread: root},
 		Text:         a.ActionID, Lang: s.locale(ctx, in.User.ID, 300*time.Millisecond),
 	}
@@ -396,6 +403,41 @@ func (s *Server) resolve(ctx context.Context, t handlers.Target) (string, error)
 		return "", errors.New("users.info: no email (the app needs users:read.email)")
 	}
 	return u.Profile.Email, nil
+}
+
+// groupsOf returns the allow-listed user groups the user belongs to, from
+// usergroups.users.list (cached for the locale TTL), within wait.
+func (s *Server) groupsOf(ctx context.Context, user string, wait time.Duration) []string {
+	wanted := s.svc.SlackGroups()
+	if len(wanted) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	var in []string
+	for _, g := range wanted {
+		s.mu.Lock()
+		e, ok := s.groups[g]
+		s.mu.Unlock()
+		if !ok || time.Now().After(e.expires) {
+			ids, err := s.api.GetUserGroupMembersContext(ctx, g)
+			if err != nil {
+				s.log.Warn("user group not readable; it admits nobody (the app needs usergroups:read)", slog.String("group", g), slog.Any("err", err))
+				continue
+			}
+			e = groupEntry{members: map[string]bool{}, expires: time.Now().Add(localeTTL)}
+			for _, id := range ids {
+				e.members[id] = true
+			}
+			s.mu.Lock()
+			s.groups[g] = e
+			s.mu.Unlock()
+		}
+		if e.members[user] {
+			in = append(in, g)
+		}
+	}
+	return in
 }
 
 // locale returns the requester's Slack locale, from the cache or from

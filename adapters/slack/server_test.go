@@ -62,7 +62,7 @@ type env struct {
 
 // setup wires the Slack surface to the sample tenant, a memory store and a
 // fake Slack. open says whether the source answers at once.
-func setup(t *testing.T, open bool, edit ...func(*slack.Config)) *env {
+func setup(t *testing.T, open bool, hcfg handlers.Config, edit ...func(*slack.Config)) *env {
 	t.Helper()
 	tenant, err := demo.Default(time.Now())
 	if err != nil {
@@ -78,7 +78,7 @@ func setup(t *testing.T, open bool, edit ...func(*slack.Config)) *env {
 	}
 	st := store.NewMemory(nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := handlers.NewService(handlers.Config{}, eng, src, st, log)
+	svc, err := handlers.NewService(hcfg, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +86,7 @@ func setup(t *testing.T, open bool, edit ...func(*slack.Config)) *env {
 	fake.AddUser(slacktest.User{ID: "U0HELPDESK", Name: "jan", Email: "jan@contoso.com", Locale: "en-US"})
 	fake.AddUser(slacktest.User{ID: "U0MEGAN", Name: "megan", Email: "megan@contoso.com", Locale: "en-US"})
 	fake.AddUser(slacktest.User{ID: "U0NL", Name: "sanne", Email: "sanne@contoso.com", Locale: "nl-NL"})
+	fake.AddGroup("S0HELPDESK", "U0HELPDESK", "U0NL")
 	cfg := slack.Config{BotToken: botToken, SigningSecret: secret, APIURL: fake.APIURL()}
 	for _, e := range edit {
 		e(&cfg)
@@ -169,7 +170,7 @@ func waitCtx(t *testing.T) context.Context {
 
 func TestForgedRequestsRunNothing(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true)
+	e := setup(t, true, handlers.Config{})
 	body := commandForm("adele@contoso.com", "U0HELPDESK", e.fake.ResponseURL("1"))
 	now := time.Now()
 	sign := func(r *http.Request, s string, at time.Time) { slacktest.Sign(r, s, at) }
@@ -226,7 +227,7 @@ func TestForgedRequestsRunNothing(t *testing.T) {
 
 func TestSlashCommandAcksBeforeGraphAnswers(t *testing.T) {
 	t.Parallel()
-	e := setup(t, false)
+	e := setup(t, false, handlers.Config{})
 	resp := e.post(t, "/slack/commands", "application/x-www-form-urlencoded",
 		commandForm("adele@contoso.com", "U0HELPDESK", e.fake.ResponseURL("1")))
 	var a struct{ ResponseType, Text string }
@@ -261,7 +262,7 @@ func TestSlashCommandAcksBeforeGraphAnswers(t *testing.T) {
 
 func TestThreadMentionAnsweredOnce(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true)
+	e := setup(t, true, handlers.Config{})
 	e.post(t, "/slack/commands", "application/x-www-form-urlencoded", commandForm("adele@contoso.com", "U0HELPDESK", e.fake.ResponseURL("1")))
 	e.fake.Wait(waitCtx(t), "chat.postMessage", 1)
 	root := "1700000001.000100"
@@ -295,7 +296,7 @@ func TestThreadMentionAnsweredOnce(t *testing.T) {
 
 func TestBotMessagesAndChatterIgnored(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true)
+	e := setup(t, true, handlers.Config{})
 	e.post(t, "/slack/events", "application/json", eventBody("Ev20", "message", "UBOT", "details", "1700000020.1", "1700000001.000100"))
 	e.post(t, "/slack/events", "application/json", eventBody("Ev21", "message", "U0HELPDESK", "thanks, that was it", "1700000021.1", "1700000001.000100"))
 	e.post(t, "/slack/events", "application/json", eventBody("Ev22", "message", "U0HELPDESK", "details", "1700000022.1", "")) // not in a thread
@@ -309,7 +310,7 @@ func TestBotMessagesAndChatterIgnored(t *testing.T) {
 
 func TestURLVerification(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true)
+	e := setup(t, true, handlers.Config{})
 	resp := e.post(t, "/slack/events", "application/json", `{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`)
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(b), "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P") {
@@ -323,7 +324,7 @@ func TestUserForms(t *testing.T) {
 		{"<mailto:adele@contoso.com|adele@contoso.com>", "adele@contoso.com"},
 		{"<@U0MEGAN|megan>", "megan@contoso.com"},
 	} {
-		e := setup(t, true)
+		e := setup(t, true, handlers.Config{})
 		e.post(t, "/slack/commands", "application/x-www-form-urlencoded", commandForm(tt.text, "U0HELPDESK", e.fake.ResponseURL("1")))
 		posts := e.fake.Wait(waitCtx(t), "chat.postMessage", 1)
 		if len(posts) != 1 || !strings.Contains(posts[0].Form.Get("blocks"), tt.want) {
@@ -334,7 +335,7 @@ func TestUserForms(t *testing.T) {
 
 func TestDutchRequester(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true)
+	e := setup(t, true, handlers.Config{})
 	resp := e.post(t, "/slack/commands", "application/x-www-form-urlencoded", commandForm("adele@contoso.com", "U0NL", e.fake.ResponseURL("1")))
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(b), "Ik controleer") {
@@ -348,7 +349,7 @@ func TestDutchRequester(t *testing.T) {
 
 func TestNotInChannelFallsBackToResponseURL(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true)
+	e := setup(t, true, handlers.Config{})
 	e.fake.Fail("chat.postMessage", "not_in_channel")
 	e.post(t, "/slack/commands", "application/x-www-form-urlencoded", commandForm("adele@contoso.com", "U0HELPDESK", e.fake.ResponseURL("77")))
 	got := e.fake.Wait(waitCtx(t), "response_url", 1)
@@ -359,7 +360,7 @@ func TestNotInChannelFallsBackToResponseURL(t *testing.T) {
 
 func TestRateLimitedPostIsRetried(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true)
+	e := setup(t, true, handlers.Config{})
 	e.fake.RateLimit("chat.postMessage", 1)
 	e.post(t, "/slack/commands", "application/x-www-form-urlencoded", commandForm("adele@contoso.com", "U0HELPDESK", e.fake.ResponseURL("1")))
 	posts := e.fake.Wait(waitCtx(t), "chat.postMessage", 2)
@@ -370,7 +371,7 @@ func TestRateLimitedPostIsRetried(t *testing.T) {
 
 func TestButtons(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true)
+	e := setup(t, true, handlers.Config{})
 	e.post(t, "/slack/commands", "application/x-www-form-urlencoded", commandForm("adele@contoso.com", "U0HELPDESK", e.fake.ResponseURL("1")))
 	posts := e.fake.Wait(waitCtx(t), "chat.postMessage", 1)
 	var blocks []map[string]any
@@ -403,7 +404,7 @@ func TestButtons(t *testing.T) {
 
 func TestSocketMode(t *testing.T) {
 	t.Parallel()
-	e := setup(t, true, func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef" })
+	e := setup(t, true, handlers.Config{}, func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef" })
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- e.slack.RunSocketMode(ctx) }()
@@ -521,6 +522,18 @@ func TestConfig(t *testing.T) {
 	for _, s := range []string{botToken, secret, "s3cret"} {
 		if strings.Contains(logs.String(), s) {
 			t.Errorf("the log holds a secret: %s", logs.String())
+		}
+	}
+}
+
+func TestUserGroupAllowList(t *testing.T) {
+	t.Parallel()
+	e := setup(t, true, handlers.Config{Access: handlers.Access{SlackGroups: []string{"S0HELPDESK"}}})
+	for user, want := range map[string]string{"U0HELPDESK": "Checking", "U0MEGAN": "not on the list"} {
+		resp := e.post(t, "/slack/commands", "application/x-www-form-urlencoded", commandForm("adele@contoso.com", user, e.fake.ResponseURL("1")))
+		b, _ := io.ReadAll(resp.Body)
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s: ack %s; want %q", user, b, want)
 		}
 	}
 }

@@ -44,6 +44,7 @@ type Server struct {
 	changed chan struct{} // closed and replaced on every call
 	calls   []Call
 	users   map[string]User
+	groups  map[string][]string // user group id -> member ids
 	faults  map[string][]string // method -> error codes to answer, in order
 	limited map[string]int      // method -> times to answer 429 ratelimited
 	ts      int
@@ -55,7 +56,7 @@ type Server struct {
 // accepts (empty: any).
 func NewServer(tb testing.TB, token string) *Server {
 	tb.Helper()
-	s := &Server{token: token, changed: make(chan struct{}), users: map[string]User{}, faults: map[string][]string{},
+	s := &Server{token: token, changed: make(chan struct{}), users: map[string]User{}, groups: map[string][]string{}, faults: map[string][]string{},
 		limited: map[string]int{}, ts: 1700000000, socket: make(chan []byte, 16)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{method}", s.handleAPI)
@@ -77,6 +78,13 @@ func (s *Server) AddUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.ID] = u
+}
+
+// AddGroup makes usergroups.users.list know a user group's members.
+func (s *Server) AddGroup(id string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[id] = members
 }
 
 // Fail makes the next calls of method answer {"ok":false,"error":code}, once per code.
@@ -191,6 +199,15 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": u.ID, "name": u.Name, "locale": u.Locale,
 			"profile": map[string]any{"email": u.Email, "real_name": u.Name}}})
+	case "usergroups.users.list":
+		s.mu.Lock()
+		members, ok := s.groups[form.Get("usergroup")]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, map[string]any{"ok": false, "error": "no_such_subteam"})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "users": members})
 	case "auth.test":
 		writeJSON(w, map[string]any{"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"})
 	case "apps.connections.open":
