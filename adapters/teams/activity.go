@@ -23,6 +23,7 @@ type activity struct {
 	Locale       string                       `json:"locale"`
 	ReplyToID    string                       `json:"replyToId"`
 	Entities     []json.RawMessage            `json:"entities"`
+	MembersAdded []bfschema.ChannelAccount    `json:"membersAdded"`
 	Value        json.RawMessage              `json:"value"`
 	ChannelData  struct {
 		Tenant struct {
@@ -137,4 +138,14 @@ func (a activity) mentioned(name string) (objectID, userID string) {
 		}
 	}
 	return "", ""
+}
+
+// botAdded reports whether the activity says the bot joined a chat or team.
+func (a activity) botAdded() bool {
+	for _, m := range a.MembersAdded {
+		if m.ID == a.Recipient.ID {
+			return true
+		}
+	}
+	return false
 }

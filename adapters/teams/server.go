@@ -110,8 +110,13 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
+	if a.Type == "conversationUpdate" && a.botAdded() {
+		// Added to a team or chat: say how to use the bot.
+		help := handlers.Reply{Kind: handlers.ReplyHelp, Lang: s.svc.Lang(a.Locale), Text: s.svc.T(s.svc.Lang(a.Locale), "help.text")}
+		_ = s.runner.Go(context.WithoutCancel(r.Context()), func(ctx context.Context) { s.send(ctx, a, help) })
+	}
 	if a.Type != "message" {
-		w.WriteHeader(http.StatusOK) // conversationUpdate, typing, …: nothing to say
+		w.WriteHeader(http.StatusOK) // typing, reactions, …: nothing to say
 		return
 	}
 	s.message(r.Context(), a)

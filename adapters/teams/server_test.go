@@ -366,3 +366,17 @@ func TestTokensAcceptStringExpiry(t *testing.T) {
 		t.Errorf("Token = %q, %v", tok, err)
 	}
 }
+
+func TestWelcomeWhenAdded(t *testing.T) {
+	t.Parallel()
+	e := setup(t, handlers.Access{})
+	act := e.bf.Activity("u1", "19:helpdesk@thread.tacv2", "", map[string]any{"type": "conversationUpdate",
+		"membersAdded": []any{map[string]any{"id": "28:bot-app-id"}}})
+	if code := e.send(t, e.valid(), act); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	replies := e.bf.Wait(waitCtx(t), 1)
+	if len(replies) != 1 || !strings.Contains(replies[0].String(), "Check an account") {
+		t.Errorf("welcome = %v", replies)
+	}
+}
