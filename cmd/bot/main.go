@@ -1,5 +1,3 @@
-// Command bot is onboard-check: a chat-ops bot that tells an Entra ID
-// helpdesk why an account cannot sign in, and what to do about it.
 package main
 
 import (
