@@ -436,3 +436,46 @@ func TestServeTeams(t *testing.T) {
 		t.Errorf("replies = %v", replies)
 	}
 }
+
+// TestServeRedisDown: with the store unreachable serve still answers, and
+// /readyz says it is not ready (SPEC §9: degrade, never crash).
+func TestServeRedisDown(t *testing.T) {
+	t.Parallel()
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := dead.Addr().String()
+	dead.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := buildServer(t.Context(), environ(map[string]string{"ONBOARD_REDIS_URL": "redis://" + addr + "/0"}), slogTo(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _ = s.serve(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503, "/demo/check?user=adele@contoso.com": 200} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s with Redis down = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "onboard_store_errors_total") {
+		t.Error("store errors not counted")
+	}
+}
