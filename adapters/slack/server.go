@@ -108,7 +108,12 @@ func (s *Server) handleCommand(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, s.command(r.Context(), cmd))
+	a := s.command(r.Context(), cmd)
+	if a.Text == "" {
+		w.WriteHeader(http.StatusOK) // nothing to say yet: the answer follows
+		return
+	}
+	writeJSON(w, a)
 }
 
 // ack is the immediate answer to a slash command (SPEC §7: within 3 s).

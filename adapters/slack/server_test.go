@@ -537,3 +537,17 @@ func TestUserGroupAllowList(t *testing.T) {
 		}
 	}
 }
+
+func TestSlashExplainAcksEmptyAndAnswers(t *testing.T) {
+	t.Parallel()
+	e := setup(t, true, handlers.Config{})
+	resp := e.post(t, "/slack/commands", "application/x-www-form-urlencoded", commandForm("explain 53003", "U0HELPDESK", e.fake.ResponseURL("1")))
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || len(b) != 0 {
+		t.Errorf("ack = %d %q; want an empty 200", resp.StatusCode, b)
+	}
+	posts := e.fake.Wait(waitCtx(t), "chat.postMessage", 1)
+	if len(posts) != 1 || !strings.Contains(posts[0].Form.Get("blocks"), "BlockedByConditionalAccess") {
+		t.Errorf("explain not answered: %+v", posts)
+	}
+}
