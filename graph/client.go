@@ -236,7 +236,7 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 		locationsErr        error
 		interactive, nonInt logRead
 	)
-	wg.Go(func() { groups, roles, membersErr = r.memberships(ctx, res["members"].wait()) })
+	wg.Go(func() { groups, roles, membersErr = r.memberships(ctx, res["members"].wait(), user.ID) })
 	if polCached {
 		policies = pol.Policies
 	} else {
@@ -438,7 +438,17 @@ func (r *run) readLog(ctx context.Context, first result, p part) logRead {
 	return l
 }
 
-func (r *run) memberships(ctx context.Context, first result) ([]diagnosis.Group, []diagnosis.Role, error) {
+func (r *run) memberships(ctx context.Context, first result, userID string) ([]diagnosis.Group, []diagnosis.Role, error) {
+	var ae *APIError
+	if first.err != nil && errors.As(first.err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusBadRequest || ae.Status == http.StatusNotImplemented) {
+		// A Graph stand-in (or a cloud) without transitiveMemberOf: direct
+		// memberships are better than none; nested groups are then missed.
+		res := r.c.start(ctx, []call{{id: "memberOf", part: partMembers,
+			url: r.c.v1 + "/users/" + url.PathEscape(userID) + "/memberOf?$top=999"}}, &r.trips, &r.wg)
+		if direct := res["memberOf"].wait(); direct.err == nil {
+			first = direct
+		}
+	}
 	if first.err != nil {
 		return nil, nil, first.err
 	}

@@ -514,3 +514,17 @@ func TestSnapshotByMail(t *testing.T) {
 		t.Errorf("Snapshot of an unknown address = %+v, %v; want no user", snap.User, err)
 	}
 }
+
+// TestSnapshotWithoutTransitiveMemberOf falls back to direct memberships
+// where transitiveMemberOf is not served.
+func TestSnapshotWithoutTransitiveMemberOf(t *testing.T) {
+	t.Parallel()
+	srv := graphtest.NewServer(t, loadTenant(t, "scenarios/p09-proactive.json"), graphtest.WithoutTransitive())
+	snap, err := newClient(t, srv, nil).Snapshot(t.Context(), week("alex@contoso.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !snap.MembershipsRead || len(snap.Roles) != 1 || snap.Roles[0].RoleTemplateID != "62e90394-69f5-4237-9190-012177145e10" {
+		t.Errorf("roles = %+v, read %v; want Global Administrator from memberOf", snap.Roles, snap.MembershipsRead)
+	}
+}

@@ -23,21 +23,22 @@ const InMemoryURL = "https://graph.test"
 // Server is a fake Microsoft Graph serving one tenant. It is safe for
 // concurrent use.
 type Server struct {
-	tenant    *Tenant
-	now       time.Time
-	token     string // required bearer token; "" accepts any
-	pageSize  int
-	latency   time.Duration
-	noBatch   bool
-	nextBase  string // rewrites @odata.nextLink to another root
-	base      string
-	mux       *http.ServeMux
-	srv       *httptest.Server
-	signInAt  map[string]time.Time // sign-in id → createdDateTime
-	mu        sync.Mutex
-	faults    map[string]*faultState
-	requests  []Request
-	exchanges []exchange
+	tenant       *Tenant
+	now          time.Time
+	token        string // required bearer token; "" accepts any
+	pageSize     int
+	latency      time.Duration
+	noBatch      bool
+	noTransitive bool
+	nextBase     string // rewrites @odata.nextLink to another root
+	base         string
+	mux          *http.ServeMux
+	srv          *httptest.Server
+	signInAt     map[string]time.Time // sign-in id → createdDateTime
+	mu           sync.Mutex
+	faults       map[string]*faultState
+	requests     []Request
+	exchanges    []exchange
 }
 
 type faultState struct {
@@ -80,6 +81,10 @@ func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = 
 // WithoutBatch answers $batch with 404, as a Graph stand-in without it does.
 func WithoutBatch() Option { return func(s *Server) { s.noBatch = true } }
 
+// WithoutTransitive makes transitiveMemberOf unsupported (404), as on a
+// Graph stand-in that serves only direct memberOf.
+func WithoutTransitive() Option { return func(s *Server) { s.noTransitive = true } }
+
 // WithFault injects a fault in addition to the tenant file's.
 func WithFault(endpoint string, f Fault) Option {
 	return func(s *Server) { s.faults[endpoint] = &faultState{Fault: f} }
@@ -107,7 +112,14 @@ func newServer(t *Tenant, opts []Option) *Server {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /v1.0/users", s.handleUsers)
 	s.mux.HandleFunc("GET /v1.0/users/{id}", s.handleUser)
-	s.mux.HandleFunc("GET /v1.0/users/{id}/transitiveMemberOf", s.handleMemberOf)
+	s.mux.HandleFunc("GET /v1.0/users/{id}/transitiveMemberOf", func(w http.ResponseWriter, r *http.Request) {
+		if s.noTransitive {
+			writeError(w, http.StatusNotFound, "Request_UnsupportedQuery", "Unsupported segment type.")
+			return
+		}
+		s.handleMemberOf(w, r)
+	})
+	s.mux.HandleFunc("GET /v1.0/users/{id}/memberOf", s.handleMemberOf)
 	s.mux.HandleFunc("GET /v1.0/identity/conditionalAccess/policies", s.handlePolicies)
 	s.mux.HandleFunc("GET /v1.0/identity/conditionalAccess/namedLocations", s.handleNamedLocations)
 	s.mux.HandleFunc("GET /v1.0/auditLogs/signIns", s.handleSignIns)
