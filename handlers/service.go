@@ -52,6 +52,10 @@ type Request struct {
 	Conversation Conversation
 	Text         string // "/onboard-check adele@contoso.com", "details", "policy CA010"
 	Lang         string // the requester's locale, if the surface knows it
+	// Diagnosis is the diagnosis id a pressed button carries. When set, a
+	// follow-up is about that diagnosis rather than the thread's latest,
+	// and works even where the thread was never remembered.
+	Diagnosis string
 	// Resolve turns a mention (Slack <@U…>, Teams <at>…</at>) into a UPN
 	// or object id. Surfaces without mentions leave it nil.
 	Resolve func(ctx context.Context, t Target) (string, error) `json:"-"`
@@ -334,6 +338,9 @@ func (s *Service) allow(ctx context.Context, req Request) bool {
 }
 
 func (s *Service) threadDiagnosis(ctx context.Context, req Request) (string, error) {
+	if req.Diagnosis != "" {
+		return req.Diagnosis, nil
+	}
 	if req.Conversation.Thread == "" {
 		return "", store.ErrNotFound
 	}

@@ -122,6 +122,24 @@ func TestFollowUpWithoutThread(t *testing.T) {
 	}
 }
 
+// TestFollowUpOfButton runs a follow-up on the diagnosis a button names,
+// in a thread that was never linked, and refuses an id that was never stored.
+func TestFollowUpOfButton(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	_, r := f.do(t, slackReq("adele@contoso.com", "Ev1", ""))
+	req := slackReq("details", "Ev2", "1700000000.000999")
+	req.Diagnosis = r.DiagnosisID
+	if _, got := f.do(t, req); got.Kind != handlers.ReplyDetails || got.DiagnosisID != r.DiagnosisID {
+		t.Errorf("details of the button's diagnosis = %+v", got)
+	}
+	req = slackReq("details", "Ev3", "")
+	req.Diagnosis = "0000000000000000"
+	if _, got := f.do(t, req); got.Kind != handlers.ReplyUsage {
+		t.Errorf("details of an unknown diagnosis = %+v; want usage", got)
+	}
+}
+
 func TestDuplicates(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, handlers.Config{}, nil)
