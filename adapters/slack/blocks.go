@@ -3,6 +3,7 @@ package slack
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -28,7 +29,11 @@ const (
 	actionOpen    = "open_entra"
 )
 
-const signInLogsURL = "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/SignInLogsList.ReactView"
+// Entra admin center pages for Open in Entra.
+const (
+	signInLogsURL = "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/SignInLogsList.ReactView"
+	policyURL     = "https://entra.microsoft.com/#view/Microsoft_AAD_ConditionalAccess/PolicyBlade/policyId/"
+)
 
 // Message is a rendered reply: the fallback text and the blocks.
 type Message struct {
@@ -37,17 +42,15 @@ type Message struct {
 	Kind   handlers.ReplyKind `json:"-"`
 }
 
-// Render turns a reply into Block Kit, within Slack's limits. It is a pure
+// Render turns a reply into Block Kit within Slack's limits: a diagnosis
+// (new, rechecked or in full for details) as a verdict header, one section
+// per finding and the buttons; every other kind as sections of its text.
+// Text, the notification and fallback text, is always set. Render is a pure
 // function of the reply and the conversation catalog.
 func Render(r handlers.Reply, msg *diagnosis.Text) Message {
 	m := Message{Text: cut(r.Text, maxText), Kind: r.Kind}
-	if r.Kind == handlers.ReplyDiagnosis && r.Diagnosis != nil {
-		m.Blocks.BlockSet = diagnosisBlocks(*r.Diagnosis, r.DiagnosisID, r.Lang, msg, 6)
-		m.Text = cut(r.Diagnosis.Summary, maxText)
-		return m
-	}
-	if r.Kind == handlers.ReplyDetails && r.Diagnosis != nil {
-		m.Blocks.BlockSet = diagnosisBlocks(*r.Diagnosis, r.DiagnosisID, r.Lang, msg, maxBlocks)
+	if (r.Kind == handlers.ReplyDiagnosis || r.Kind == handlers.ReplyDetails) && r.Diagnosis != nil {
+		m.Blocks.BlockSet = diagnosisBlocks(*r.Diagnosis, r.DiagnosisID, r.Lang, msg, r.Kind == handlers.ReplyDetails)
 		m.Text = cut(r.Diagnosis.Summary, maxText)
 		return m
 	}
@@ -58,12 +61,31 @@ func Render(r handlers.Reply, msg *diagnosis.Text) Message {
 }
 
 // MessageJSON is the chat.postMessage payload of a reply (without the
-// channel), as `bot check --output slack` prints it.
+// channel), indented, as `bot check --output slack` prints it.
 func MessageJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
-	return json.MarshalIndent(Render(r, msg), "", "  ")
+	b, err := json.MarshalIndent(Render(r, msg), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("slack message: %w", err)
+	}
+	return b, nil
 }
 
-func diagnosisBlocks(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, maxFindings int) []slackapi.Block {
+// withNote adds a context line to a rendered message, where the limits
+// leave room for it.
+func withNote(m Message, note string) Message {
+	if len(m.Blocks.BlockSet) >= maxBlocks {
+		return m
+	}
+	blocks := append([]slackapi.Block(nil), m.Blocks.BlockSet...)
+	m.Blocks.BlockSet = append(blocks, slackapi.NewContextBlock("note", mrkdwn(cut(escape(note), maxText))))
+	return m
+}
+
+// summaryFindings is how many findings a diagnosis shows; details shows
+// as many as the block limit allows.
+const summaryFindings = 6
+
+func diagnosisBlocks(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, details bool) []slackapi.Block {
 	t := func(key string, args ...string) string { return msg.T(lang, key, args...) }
 	who := d.Query.User
 	if d.User != nil {
@@ -74,22 +96,36 @@ func diagnosisBlocks(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text
 			cut(verdictIcon(d.Verdict)+" "+t("verdict."+string(d.Verdict))+": "+who, maxHeaderText), true, false)),
 		section(mrkdwn(cut(escape(d.Summary), maxText))),
 		slackapi.NewContextBlock("window", mrkdwn(cut(t("label.window",
-			"since", d.Query.Since.Format("2006-01-02 15:04"), "until", d.Query.Until.Format("2006-01-02 15:04 UTC"),
+			"since", d.Query.Since.UTC().Format("2006-01-02 15:04"), "until", d.Query.Until.UTC().Format("2006-01-02 15:04 UTC"),
 			"signins", strconv.Itoa(d.Stats.SignIns), "failures", strconv.Itoa(d.Stats.Failures),
 			"policies", strconv.Itoa(d.Stats.PoliciesEvaluated)), maxText))),
 	}
-	// Room for the findings: what comes after them needs up to four blocks.
-	room := maxBlocks - len(blocks) - 4
+	if details && d.User != nil {
+		u := d.User
+		blocks = append(blocks, slackapi.NewContextBlock("account", mrkdwn(cut(escape(t("text.user_line", "name", u.DisplayName,
+			"upn", u.UserPrincipalName, "type", t("usertype."+u.UserType), "id", u.ID)), maxText))))
+	}
+	// Room for the findings: a divider and a section each, and after them
+	// at most three blocks (more, warnings, buttons).
+	room := maxBlocks - len(blocks) - 3
+	limit := summaryFindings
+	if details {
+		limit = len(d.Findings)
+	}
 	shown := 0
 	for _, f := range d.Findings {
-		if shown >= maxFindings || shown*2+2 > room {
+		if shown >= limit || (shown+1)*2 > room {
 			break
 		}
-		blocks = append(blocks, slackapi.NewDividerBlock(), section(mrkdwn(findingText(f, lang, msg))))
+		blocks = append(blocks, slackapi.NewDividerBlock(), section(mrkdwn(findingText(f, lang, msg, details))))
 		shown++
 	}
 	if rest := len(d.Findings) - shown; rest > 0 {
-		blocks = append(blocks, slackapi.NewContextBlock("more", mrkdwn(t("label.more", "count", strconv.Itoa(rest)))))
+		key := "label.more"
+		if details {
+			key = "label.more_hidden"
+		}
+		blocks = append(blocks, slackapi.NewContextBlock("more", mrkdwn(cut(t(key, "count", strconv.Itoa(rest)), maxText))))
 	}
 	if len(d.Warnings) > 0 {
 		var ws []string
@@ -98,37 +134,46 @@ func diagnosisBlocks(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text
 		}
 		blocks = append(blocks, slackapi.NewContextBlock("warnings", mrkdwn(cut(strings.Join(ws, "\n"), maxText))))
 	}
-	open := signInLogsURL
-	for _, f := range d.Findings {
-		if len(f.Policies) > 0 {
-			open = "https://entra.microsoft.com/#view/Microsoft_AAD_ConditionalAccess/PolicyBlade/policyId/" + f.Policies[0].ID
-			break
-		}
-	}
 	var buttons []slackapi.BlockElement
 	if id != "" {
-		recheck := slackapi.NewButtonBlockElement(actionRecheck, id, slackapi.NewTextBlockObject(slackapi.PlainTextType, cut(t("button.recheck"), maxButtonText), false, false))
+		recheck := slackapi.NewButtonBlockElement(actionRecheck, id, plain(cut(t("button.recheck"), maxButtonText)))
 		recheck.Style = slackapi.StylePrimary
-		details := slackapi.NewButtonBlockElement(actionDetails, id, slackapi.NewTextBlockObject(slackapi.PlainTextType, cut(t("button.details"), maxButtonText), false, false))
+		details := slackapi.NewButtonBlockElement(actionDetails, id, plain(cut(t("button.details"), maxButtonText)))
 		buttons = append(buttons, recheck, details)
 	}
-	link := slackapi.NewButtonBlockElement(actionOpen, "open", slackapi.NewTextBlockObject(slackapi.PlainTextType, cut(t("button.open_entra"), maxButtonText), false, false))
-	link.URL = open
+	link := slackapi.NewButtonBlockElement(actionOpen, "open", plain(cut(t("button.open_entra"), maxButtonText)))
+	link.URL = entraURL(d)
 	buttons = append(buttons, link)
-	blocks = append(blocks, slackapi.NewActionBlock("diagnosis_actions", buttons...))
-	return blocks
+	return append(blocks, slackapi.NewActionBlock("diagnosis_actions", buttons...))
 }
 
-// findingText is one finding in mrkdwn: title, severity, detail, evidence
-// and numbered steps, cut to Slack's text limit.
-func findingText(f diagnosis.Finding, lang string, msg *diagnosis.Text) string {
+// entraURL is where Open in Entra leads: the first policy a finding names,
+// else the sign-in logs.
+func entraURL(d diagnosis.Diagnosis) string {
+	for _, f := range d.Findings {
+		if len(f.Policies) > 0 && f.Policies[0].ID != "" {
+			return policyURL + url.PathEscape(f.Policies[0].ID)
+		}
+	}
+	return signInLogsURL
+}
+
+func plain(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, false, false)
+}
+
+// findingText is one finding in mrkdwn: title and severity, detail, the
+// evidence (policies with state and controls, the last sign-in with its
+// time, app, error and IP), numbered steps and, in details, references. A
+// finding longer than Slack's text limit is cut with a pointer to details.
+func findingText(f diagnosis.Finding, lang string, msg *diagnosis.Text, details bool) string {
 	t := func(key string, args ...string) string { return msg.T(lang, key, args...) }
 	var b strings.Builder
 	sev := t("severity." + string(f.Severity))
 	if f.Resolved {
 		sev += ", " + t("text.resolved")
 	}
-	fmt.Fprintf(&b, "%s *%s*  _%s_\n", severityIcon(f), escape(f.Title), sev)
+	fmt.Fprintf(&b, "%s *%s*  _%s_\n", severityIcon(f), escape(f.Title), escape(sev))
 	if f.Detail != "" {
 		b.WriteString(escape(f.Detail) + "\n")
 	}
@@ -138,8 +183,15 @@ func findingText(f diagnosis.Finding, lang string, msg *diagnosis.Text) string {
 	}
 	if len(f.SignIns) > 0 {
 		s := f.SignIns[0]
-		b.WriteString("• " + escape(t("text.signin_line", "when", s.CreatedDateTime.Format("2006-01-02 15:04 UTC"),
+		b.WriteString("• " + escape(t("text.signin_line", "when", s.CreatedDateTime.UTC().Format("2006-01-02 15:04 UTC"),
 			"app", s.AppDisplayName, "code", strconv.Itoa(s.ErrorCode), "ip", s.IPAddress, "correlation", s.CorrelationID)) + "\n")
+	} else {
+		if f.App != nil && f.App.DisplayName != "" {
+			b.WriteString("• " + escape(t("fact.app")+": "+f.App.DisplayName) + "\n")
+		}
+		if f.ErrorCode != 0 {
+			b.WriteString("• " + escape(t("fact.error")+": "+strconv.Itoa(f.ErrorCode)) + "\n")
+		}
 	}
 	if len(f.Remediation) > 0 {
 		b.WriteString("*" + escape(t("text.steps")) + "*\n")
@@ -147,7 +199,17 @@ func findingText(f diagnosis.Finding, lang string, msg *diagnosis.Text) string {
 			fmt.Fprintf(&b, "%d. %s\n", i+1, escape(step))
 		}
 	}
-	return cut(strings.TrimRight(b.String(), "\n"), maxText)
+	if details && len(f.References) > 0 {
+		b.WriteString("*" + escape(t("text.references")) + "*\n")
+		for _, ref := range f.References {
+			b.WriteString("• " + escape(ref) + "\n")
+		}
+	}
+	text := strings.TrimRight(b.String(), "\n")
+	if details {
+		return cut(text, maxText)
+	}
+	return cutWith(text, maxText, escape(t("label.cut")))
 }
 
 func verdictIcon(v diagnosis.Verdict) string {
@@ -185,6 +247,23 @@ func mrkdwn(s string) *slackapi.TextBlockObject {
 // escape keeps text from being read as Slack markup (<, >, &).
 func escape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// cutWith shortens s to at most n characters, ending at a line break where
+// one is near, followed by tail on its own line.
+func cutWith(s string, n int, tail string) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	keep := n - utf8.RuneCountInString(tail) - 1
+	if keep <= 0 {
+		return cut(s, n)
+	}
+	r := []rune(s)[:keep]
+	if i := strings.LastIndex(string(r), "\n"); i > len(string(r))/2 {
+		r = []rune(string(r)[:i])
+	}
+	return string(r) + "\n" + tail
 }
 
 // cut shortens s to at most n characters, ending in an ellipsis.

@@ -91,9 +91,10 @@ type interaction struct {
 		ID string `json:"id"`
 	} `json:"channel"`
 	Container struct {
-		ChannelID string `json:"channel_id"`
-		MessageTS string `json:"message_ts"`
-		ThreadTS  string `json:"thread_ts"`
+		ChannelID   string `json:"channel_id"`
+		MessageTS   string `json:"message_ts"`
+		ThreadTS    string `json:"thread_ts"`
+		IsEphemeral bool   `json:"is_ephemeral"`
 	} `json:"container"`
 	Message struct {
 		TS       string `json:"ts"`
@@ -124,23 +125,36 @@ func parseInteraction(body []byte) (interaction, error) {
 	return in, nil
 }
 
+// maxStrip bounds the rounds of stripBot; deeper nesting is no message a
+// person writes, and what is left is merely not understood.
+const maxStrip = 64
+
 // mentionRE matches a Slack user mention, <@U123> or <@U123|name>.
 var mentionRE = regexp.MustCompile(`<@([A-Z0-9]+)(\|[^>]*)?>`)
 
-// stripBot removes the bot's own mentions from a message's text.
+// stripBot removes the bot's own mentions from a message's text, until
+// none is left (a mention can hide another: "<@<@UBOT>UBOT>"), for up to
+// maxStrip rounds. Without the bot's id it drops a leading mention, since
+// a mention addresses the bot.
 func stripBot(text, botID string) string {
+	text = strings.TrimSpace(text)
 	if botID == "" {
-		// Without the bot's id, drop a leading mention: mentions address the bot.
-		if loc := mentionRE.FindStringIndex(strings.TrimSpace(text)); loc != nil && loc[0] == 0 {
-			return strings.TrimSpace(strings.TrimSpace(text)[loc[1]:])
+		if loc := mentionRE.FindStringIndex(text); loc != nil && loc[0] == 0 {
+			return strings.TrimSpace(text[loc[1]:])
 		}
-		return strings.TrimSpace(text)
+		return text
 	}
-	out := mentionRE.ReplaceAllStringFunc(text, func(m string) string {
-		if sub := mentionRE.FindStringSubmatch(m); sub != nil && sub[1] == botID {
-			return ""
+	for range maxStrip {
+		out := mentionRE.ReplaceAllStringFunc(text, func(m string) string {
+			if sub := mentionRE.FindStringSubmatch(m); sub != nil && sub[1] == botID {
+				return ""
+			}
+			return m
+		})
+		if out == text {
+			break
 		}
-		return m
-	})
-	return strings.Join(strings.Fields(out), " ")
+		text = out
+	}
+	return strings.Join(strings.Fields(text), " ")
 }

@@ -2,6 +2,8 @@ package slack
 
 import (
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +19,9 @@ func FuzzParseCommand(f *testing.F) {
 	})
 }
 
+// userID is what a Slack user id looks like.
+var userID = regexp.MustCompile(`^[A-Z0-9]+$`)
+
 func FuzzParseEnvelope(f *testing.F) {
 	f.Add([]byte(`{"type":"event_callback","event_id":"Ev1","event":{"type":"app_mention","user":"U1","text":"<@UBOT> details","channel":"C1","ts":"1.2","thread_ts":"1.1"},"authorizations":[{"user_id":"UBOT","is_bot":true}]}`))
 	f.Add([]byte(`{"type":"url_verification","challenge":"abc"}`))
@@ -28,7 +33,11 @@ func FuzzParseEnvelope(f *testing.F) {
 		if e.Type == "" {
 			t.Error("accepted an envelope without a type")
 		}
-		_ = stripBot(e.Event.Text, e.botUserID())
+		bot := e.botUserID()
+		text := stripBot(e.Event.Text, bot)
+		if userID.MatchString(bot) && strings.Count(e.Event.Text, "<@") <= maxStrip && strings.Contains(text, "<@"+bot+">") {
+			t.Errorf("stripBot(%q, %q) = %q still mentions the bot", e.Event.Text, bot, text)
+		}
 	})
 }
 
@@ -36,7 +45,10 @@ func FuzzParseInteraction(f *testing.F) {
 	f.Add([]byte("payload=" + url.QueryEscape(`{"type":"block_actions","user":{"id":"U1"},"channel":{"id":"C1"},"message":{"ts":"1.2"},"actions":[{"action_id":"details","value":"abc"}]}`)))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		in, err := parseInteraction(body)
-		if err == nil && in.Type == "" {
+		if err != nil {
+			return
+		}
+		if in.Type == "" {
 			t.Error("accepted an interaction without a type")
 		}
 	})
@@ -47,6 +59,7 @@ func TestStripBot(t *testing.T) {
 		"<@UBOT> details":            "details",
 		"<@UBOT|onboard> policy CA0": "policy CA0",
 		"hey <@UBOT>   recheck":      "hey recheck",
+		"<@<@UBOT>UBOT> details":     "details",
 		"<@U0OTHER> is who I mean":   "<@U0OTHER> is who I mean",
 	} {
 		if got := stripBot(in, "UBOT"); got != want {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,13 +17,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // Call is one request the fake received.
 type Call struct {
-	Method string     // Web API method ("chat.postMessage") or "response_url"
+	Method string     // Web API method ("chat.postMessage"), "response_url" or "socket_ack"
 	Form   url.Values // form fields (token included, as slack-go sends it)
-	Body   []byte     // the raw body (JSON for response_url posts)
+	Body   []byte     // the raw body (JSON for response_url posts and acks)
+	Path   string     // the request path; for response_url, which URL was used
+	At     time.Time  // when it arrived, by the fake's clock (synctest's inside a bubble)
 }
 
 // User is a workspace member users.info knows.
@@ -30,9 +34,22 @@ type User struct {
 	ID, Name, Email, Locale string
 }
 
-// Server is a fake Slack workspace.
+// Slack's message limits, which the real API enforces with invalid_blocks.
+// https://api.slack.com/reference/block-kit/blocks
+const (
+	maxBlocks     = 50
+	maxText       = 3000
+	maxHeaderText = 150
+)
+
+// Server is a fake Slack workspace. Its handlers report what Slack would
+// refuse (a post without channel, blocks over the limits, a malformed
+// response_url body) with t.Errorf and answer as Slack does.
 type Server struct {
-	srv   *httptest.Server
+	tb    testing.TB
+	srv   *httptest.Server // nil for an in-process fake
+	base  string
+	mux   *http.ServeMux
 	token string
 
 	mu      sync.Mutex
@@ -41,32 +58,82 @@ type Server struct {
 	users   map[string]User
 	groups  map[string][]string // user group id -> member ids
 	faults  map[string][]string // method -> error codes to answer, in order
-	limited map[string]int      // method -> times to answer 429 ratelimited
+	limited map[string][]time.Duration
+	dropped map[string]int // method -> connections to drop without an answer
 	ts      int
 	socket  chan []byte // envelopes to send over Socket Mode
 	acks    []string
 }
 
-// NewServer starts a fake Slack for the test; token is the bot token it
-// accepts (empty: any).
+// NewServer starts a fake Slack on a local port for the test; token is the
+// bot token it accepts (empty: any). It stops when the test ends.
 func NewServer(tb testing.TB, token string) *Server {
 	tb.Helper()
-	s := &Server{token: token, changed: make(chan struct{}), users: map[string]User{}, groups: map[string][]string{}, faults: map[string][]string{},
-		limited: map[string]int{}, ts: 1700000000, socket: make(chan []byte, 16)}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/{method}", s.handleAPI)
-	mux.HandleFunc("POST /response/{id}", s.handleResponse)
-	mux.HandleFunc("GET /socket", s.handleSocket)
-	s.srv = httptest.NewServer(mux)
+	s := newServer(tb, token)
+	s.srv = httptest.NewServer(s.mux)
+	s.base = s.srv.URL
 	tb.Cleanup(s.srv.Close)
 	return s
 }
 
+// NewInProcess returns a fake Slack that listens nowhere: Client answers
+// requests by calling its handlers directly, so a test can run it inside a
+// testing/synctest bubble, where network I/O would stop the clock. Socket
+// Mode needs NewServer.
+func NewInProcess(tb testing.TB, token string) *Server {
+	tb.Helper()
+	s := newServer(tb, token)
+	s.base = "http://slack.test"
+	return s
+}
+
+func newServer(tb testing.TB, token string) *Server {
+	s := &Server{tb: tb, token: token, changed: make(chan struct{}), users: map[string]User{}, groups: map[string][]string{},
+		faults: map[string][]string{}, limited: map[string][]time.Duration{}, dropped: map[string]int{}, ts: 1700000000,
+		socket: make(chan []byte, 16)}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /api/{method}", s.handleAPI)
+	s.mux.HandleFunc("POST /response/{id}", s.handleResponse)
+	s.mux.HandleFunc("GET /socket", s.handleSocket)
+	return s
+}
+
 // APIURL is the Web API base URL, with the trailing slash slack-go wants.
-func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
+func (s *Server) APIURL() string { return s.base + "/api/" }
 
 // ResponseURL returns a response_url the fake records posts to.
-func (s *Server) ResponseURL(id string) string { return s.srv.URL + "/response/" + id }
+func (s *Server) ResponseURL(id string) string { return s.base + "/response/" + id }
+
+// Client returns an HTTP client for the fake. For NewServer it is an
+// ordinary client; for NewInProcess it calls the handlers in the caller's
+// goroutine, and a dropped connection is a transport error.
+func (s *Server) Client() *http.Client {
+	if s.srv != nil {
+		return s.srv.Client()
+	}
+	return &http.Client{Transport: inProcess{s.mux}}
+}
+
+type inProcess struct{ h http.Handler }
+
+var errDropped = errors.New("slacktest: connection dropped")
+
+func (t inProcess) RoundTrip(r *http.Request) (resp *http.Response, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			resp, err = nil, errDropped
+		}
+	}()
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r.Clone(r.Context()))
+	return rec.Result(), nil
+}
 
 // AddUser makes users.info know a member.
 func (s *Server) AddUser(u User) {
@@ -82,18 +149,31 @@ func (s *Server) AddGroup(id string, members ...string) {
 	s.groups[id] = members
 }
 
-// Fail makes the next calls of method answer {"ok":false,"error":code}, once per code.
+// Fail makes the next calls of method answer {"ok":false,"error":code},
+// once per code. For "response_url" the post gets 404 with the code as body,
+// as an expired response_url does.
 func (s *Server) Fail(method string, codes ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults[method] = append(s.faults[method], codes...)
 }
 
-// RateLimit makes the next n calls of method answer 429 with Retry-After: 1.
-func (s *Server) RateLimit(method string, n int) {
+// RateLimit makes the next n calls of method answer HTTP 429 with
+// {"ok":false,"error":"ratelimited"} and Retry-After in whole seconds.
+func (s *Server) RateLimit(method string, n int, retryAfter time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.limited[method] += n
+	for range n {
+		s.limited[method] = append(s.limited[method], retryAfter)
+	}
+}
+
+// Drop makes the next n calls of method lose their connection without an
+// answer: a network error for the client.
+func (s *Server) Drop(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropped[method] += n
 }
 
 // Calls returns what the fake received so far, optionally of one method.
@@ -127,6 +207,7 @@ func (s *Server) Wait(ctx context.Context, method string, n int) []Call {
 }
 
 func (s *Server) record(c Call) {
+	c.At = time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
@@ -137,6 +218,24 @@ func (s *Server) record(c Call) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// fault takes the next injected fault of method, if any.
+func (s *Server) fault(method string) (drop bool, retryAfter time.Duration, limited bool, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dropped[method] > 0 {
+		s.dropped[method]--
+		return true, 0, false, ""
+	}
+	if l := s.limited[method]; len(l) > 0 {
+		retryAfter, s.limited[method] = l[0], l[1:]
+		return false, retryAfter, true, ""
+	}
+	if f := s.faults[method]; len(f) > 0 {
+		code, s.faults[method] = f[0], f[1:]
+	}
+	return false, 0, false, code
 }
 
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
@@ -150,25 +249,30 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	if token == "" {
 		token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
-	s.record(Call{Method: method, Form: form, Body: body})
+	s.record(Call{Method: method, Form: form, Body: body, Path: r.URL.Path})
 
-	s.mu.Lock()
-	limited := s.limited[method] > 0
-	if limited {
-		s.limited[method]--
+	drop, retryAfter, limited, fault := s.fault(method)
+	if drop {
+		panic(http.ErrAbortHandler) // the server closes the connection unanswered
 	}
-	var fault string
-	if f := s.faults[method]; len(f) > 0 {
-		fault, s.faults[method] = f[0], f[1:]
-	}
-	s.mu.Unlock()
 	if limited {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
+		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusTooManyRequests)
-		writeJSON(w, map[string]any{"ok": false, "error": "ratelimited"})
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "ratelimited"})
 		return
 	}
-	if s.token != "" && token != s.token && method != "apps.connections.open" {
+	if token == "" {
+		writeJSON(w, map[string]any{"ok": false, "error": "not_authed"})
+		return
+	}
+	if method == "apps.connections.open" {
+		if !strings.HasPrefix(token, "xapp-") {
+			s.tb.Errorf("slacktest: apps.connections.open with a token that is not an app-level token")
+			writeJSON(w, map[string]any{"ok": false, "error": "not_allowed_token_type"})
+			return
+		}
+	} else if s.token != "" && token != s.token {
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
 		return
 	}
@@ -177,14 +281,25 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch method {
-	case "chat.postMessage":
+	case "chat.postMessage", "chat.postEphemeral":
+		if code := s.checkMessage(method, form); code != "" {
+			writeJSON(w, map[string]any{"ok": false, "error": code})
+			return
+		}
 		s.mu.Lock()
 		s.ts++
 		ts := strconv.Itoa(s.ts) + ".000100"
 		s.mu.Unlock()
+		if method == "chat.postEphemeral" {
+			writeJSON(w, map[string]any{"ok": true, "message_ts": ts})
+			return
+		}
 		writeJSON(w, map[string]any{"ok": true, "channel": form.Get("channel"), "ts": ts,
-			"message": map[string]any{"text": form.Get("text"), "ts": ts, "thread_ts": form.Get("thread_ts")}})
+			"message": map[string]any{"type": "message", "text": form.Get("text"), "ts": ts, "thread_ts": form.Get("thread_ts"), "bot_id": "BBOT"}})
 	case "users.info":
+		if form.Get("include_locale") != "true" {
+			s.tb.Errorf("slacktest: users.info without include_locale=true: %v", form.Get("include_locale"))
+		}
 		s.mu.Lock()
 		u, ok := s.users[form.Get("user")]
 		s.mu.Unlock()
@@ -204,18 +319,119 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, map[string]any{"ok": true, "users": members})
 	case "auth.test":
-		writeJSON(w, map[string]any{"ok": true, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1"})
+		writeJSON(w, map[string]any{"ok": true, "url": "https://contoso.slack.com/", "team": "Contoso", "user": "onboard-check",
+			"team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
 	case "apps.connections.open":
-		writeJSON(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/socket"})
+		if s.srv == nil {
+			s.tb.Errorf("slacktest: Socket Mode needs NewServer, not NewInProcess")
+		}
+		writeJSON(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.base, "http") + "/socket"})
 	default:
 		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
 	}
 }
 
+// checkMessage reports what Slack would refuse in a chat.post* call, as
+// the error code Slack answers, and fails the test.
+func (s *Server) checkMessage(method string, form url.Values) string {
+	if form.Get("channel") == "" {
+		s.tb.Errorf("slacktest: %s without channel", method)
+		return "channel_not_found"
+	}
+	if method == "chat.postEphemeral" && form.Get("user") == "" {
+		s.tb.Errorf("slacktest: chat.postEphemeral without user")
+		return "user_not_in_channel"
+	}
+	if form.Get("text") == "" && form.Get("blocks") == "" {
+		s.tb.Errorf("slacktest: %s with neither text nor blocks", method)
+		return "no_text"
+	}
+	if b := form.Get("blocks"); b != "" {
+		if err := CheckBlocks([]byte(b)); err != nil {
+			s.tb.Errorf("slacktest: %s: %v", method, err)
+			return "invalid_blocks"
+		}
+	}
+	return ""
+}
+
+// CheckBlocks reports whether a blocks array breaks Slack's limits: at
+// most 50 blocks, 3,000 characters per text, 150 per header.
+func CheckBlocks(raw []byte) error {
+	var blocks []map[string]any
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		return fmt.Errorf("blocks are not a JSON array of objects: %w", err)
+	}
+	if len(blocks) > maxBlocks {
+		return fmt.Errorf("%d blocks, Slack allows %d", len(blocks), maxBlocks)
+	}
+	var errs []error
+	for i, b := range blocks {
+		if b["type"] == "header" {
+			if t, _ := b["text"].(map[string]any); t != nil {
+				if s, _ := t["text"].(string); utf8.RuneCountInString(s) > maxHeaderText {
+					errs = append(errs, fmt.Errorf("block %d: header of %d characters, Slack allows %d", i, utf8.RuneCountInString(s), maxHeaderText))
+				}
+			}
+		}
+		walkTexts(b, func(s string) {
+			if n := utf8.RuneCountInString(s); n > maxText {
+				errs = append(errs, fmt.Errorf("block %d: a text of %d characters, Slack allows %d", i, n, maxText))
+			}
+		})
+	}
+	return errors.Join(errs...)
+}
+
+func walkTexts(v any, fn func(string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		if s, ok := x["text"].(string); ok {
+			fn(s)
+		}
+		for _, c := range x {
+			walkTexts(c, fn)
+		}
+	case []any:
+		for _, c := range x {
+			walkTexts(c, fn)
+		}
+	}
+}
+
+// handleResponse is the response_url sink: it wants a JSON message with a
+// text, as Slack does.
 func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	s.record(Call{Method: "response_url", Body: body})
+	s.record(Call{Method: "response_url", Body: body, Path: r.URL.Path})
+	drop, _, _, fault := s.fault("response_url")
+	if drop {
+		panic(http.ErrAbortHandler)
+	}
+	var m struct {
+		Text         string          `json:"text"`
+		Blocks       json.RawMessage `json:"blocks"`
+		ResponseType string          `json:"response_type"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil || m.Text == "" {
+		s.tb.Errorf("slacktest: response_url body is not a message with a text: %s", body)
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	if m.ResponseType != "" && m.ResponseType != "ephemeral" && m.ResponseType != "in_channel" {
+		s.tb.Errorf("slacktest: response_url response_type %q", m.ResponseType)
+	}
+	if len(m.Blocks) > 0 {
+		if err := CheckBlocks(m.Blocks); err != nil {
+			s.tb.Errorf("slacktest: response_url: %v", err)
+		}
+	}
+	if fault != "" {
+		http.Error(w, fault, http.StatusNotFound)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, "ok")
 }
 
 // PostedJSON decodes a chat.postMessage call's blocks field.
@@ -225,9 +441,15 @@ func PostedJSON(c Call) (blocks []map[string]any, err error) {
 }
 
 // Sign signs r the way Slack does: X-Slack-Request-Timestamp and the v0
-// HMAC-SHA256 of "v0:timestamp:body" in X-Slack-Signature.
+// HMAC-SHA256 of "v0:timestamp:body" in X-Slack-Signature. It reads and
+// restores r's body.
+// https://api.slack.com/authentication/verifying-requests-from-slack
 func Sign(r *http.Request, secret string, now time.Time) {
-	body, _ := io.ReadAll(r.Body)
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+		r.Body.Close()
+	}
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
 	ts := strconv.FormatInt(now.Unix(), 10)
 	m := hmac.New(sha256.New, []byte(secret))

@@ -1,0 +1,96 @@
+package slack_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/onboard-check/onboard-check/adapters/slack"
+)
+
+// TestSocketMode runs the conversation over a fake Socket Mode connection:
+// a slash command (and its redelivery), a thread mention delivered twice
+// and once more as a retry, a reconnect that Slack asks for, and a button
+// after it.
+func TestSocketMode(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.slack.RunSocketMode(ctx) }()
+
+	slash := map[string]any{"command": "/onboard-check", "text": "adele@contoso.com",
+		"user_id": "U0HELPDESK", "channel_id": helpdesk, "team_id": "T1", "response_url": e.fake.ResponseURL("s"), "trigger_id": "s1"}
+	e.fake.SendEnvelope("env-1", "slash_commands", slash)
+	posts := e.fake.Wait(waitCtx(t), "chat.postMessage", 1)
+	if len(posts) != 1 || !strings.Contains(posts[0].Form.Get("blocks"), blocking) {
+		t.Fatalf("socket mode diagnosis = %+v", posts)
+	}
+	acks := e.fake.Wait(waitCtx(t), "socket_ack", 1)
+	var ack struct {
+		EnvelopeID string `json:"envelope_id"`
+		Payload    struct {
+			ResponseType string `json:"response_type"`
+			Text         string `json:"text"`
+		} `json:"payload"`
+	}
+	if err := json.Unmarshal(acks[0].Body, &ack); err != nil || ack.EnvelopeID != "env-1" ||
+		ack.Payload.ResponseType != "ephemeral" || !strings.Contains(ack.Payload.Text, "Checking adele@contoso.com") {
+		t.Errorf("slash command ack = %s; want the ephemeral Checking… as its payload", acks[0].Body)
+	}
+	e.waitLinked(t, firstPost)
+	e.fake.SendEnvelope("env-1", "slash_commands", slash, 1) // redelivered: acknowledged, not answered again
+
+	const text, ts = "<@UBOT> details", "1700000010.000300"
+	e.fake.SendEnvelope("env-2", "events_api", json.RawMessage(eventBody("Ev10", "app_mention", "U0HELPDESK", text, ts, firstPost)))
+	e.fake.SendEnvelope("env-3", "events_api", json.RawMessage(eventBody("Ev11", "message", "U0HELPDESK", text, ts, firstPost)))
+	e.fake.SendEnvelope("env-4", "events_api", json.RawMessage(eventBody("Ev10", "app_mention", "U0HELPDESK", text, ts, firstPost)), 1)
+	e.fake.Wait(waitCtx(t), "chat.postMessage", 2)
+	e.fake.Wait(waitCtx(t), "socket_ack", 5) // an ack sent as the connection closes would be lost
+	e.fake.SendDisconnect()
+	id := buttonValue(t, posts[0], "details")
+	e.fake.SendEnvelope("env-5", "interactive", json.RawMessage(buttonPayload("details", id, firstPost, e.fake.ResponseURL("b"), false)))
+	e.fake.Wait(waitCtx(t), "chat.postMessage", 3)
+	e.fake.Wait(waitCtx(t), "socket_ack", 6)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("RunSocketMode = %v", err)
+	}
+	e.drain(t)
+
+	if got := e.fake.Acks(); !sameSet(got, []string{"env-1", "env-1", "env-2", "env-3", "env-4", "env-5"}) {
+		t.Errorf("acknowledged %v; want every envelope once", got)
+	}
+	if n := len(e.fake.Calls("apps.connections.open")); n < 2 {
+		t.Errorf("apps.connections.open called %d times; want a reconnect after Slack's disconnect", n)
+	}
+	posts = e.fake.Calls("chat.postMessage")
+	if len(posts) != 3 {
+		t.Fatalf("%d posts; want the diagnosis, one answer to the mention and one to the button", len(posts))
+	}
+	for _, p := range posts[1:] {
+		if p.Form.Get("thread_ts") != firstPost {
+			t.Errorf("reply outside the thread: %v", p.Form)
+		}
+	}
+}
+
+func TestSocketModeNeedsAppToken(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	if err := e.slack.RunSocketMode(t.Context()); err == nil {
+		t.Error("RunSocketMode without SLACK_APP_TOKEN = nil, want an error")
+	}
+	if n := len(e.fake.Calls("")); n != 0 {
+		t.Errorf("%d calls to Slack", n)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
