@@ -3,14 +3,30 @@ package teams
 import (
 	"encoding/json"
 	"errors"
+	"html"
 	"regexp"
 	"strings"
 
 	bfschema "github.com/infracloudio/msbotbuilder-go/schema"
 )
 
-// activity is an incoming activity, decoded tolerantly: a value that is not
-// an object, or unknown fields, do not fail the whole activity.
+// Activity types the bot acts on.
+const (
+	typeMessage            = "message"
+	typeConversationUpdate = "conversationUpdate"
+	typeTyping             = "typing"
+)
+
+// Card submit actions; the card's Action.Submit data names one.
+const (
+	actionRecheck = "recheck"
+	actionDetails = "details"
+)
+
+// activity is an incoming activity, decoded tolerantly: a value that is
+// not an object, a field of an unexpected type or an unknown field do not
+// fail the whole activity, and mention entities keep their text (which
+// msbotbuilder-go's Entity type drops).
 type activity struct {
 	Type         string                       `json:"type"`
 	ID           string                       `json:"id"`
@@ -49,11 +65,18 @@ type mention struct {
 	} `json:"mentioned"`
 }
 
-// parseActivity decodes an activity body.
+// parseActivity decodes an activity body. A field of the wrong type is
+// left empty rather than failing the activity; an activity without type,
+// serviceUrl or conversation is an error.
 func parseActivity(body []byte) (activity, error) {
 	var a activity
 	if err := json.Unmarshal(body, &a); err != nil {
-		return activity{}, err
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) {
+			return activity{}, err
+		}
+		// encoding/json fills every field it can before it reports the
+		// first mismatched one; keep them.
 	}
 	if a.Type == "" || a.ServiceURL == "" || a.Conversation.ID == "" {
 		return activity{}, errors.New("activity without type, serviceUrl or conversation")
@@ -80,50 +103,71 @@ func (a activity) tenantID() string {
 	return a.ChannelData.Tenant.ID
 }
 
-// thread splits the conversation id into the conversation and the thread:
-// a channel thread is "19:…@thread.tacv2;messageid=ROOT"; a chat is its own
-// thread.
+// thread splits the conversation id into the conversation and the root
+// of the thread. A channel thread is "19:…@thread.tacv2;messageid=ROOT";
+// a channel message without it starts a thread of its own (the reply to
+// it goes there); a personal or group chat is one thread.
 func (a activity) thread() (conversation, root string) {
 	id := a.Conversation.ID
 	if c, r, ok := strings.Cut(id, ";messageid="); ok && c != "" && r != "" {
 		return c, r
 	}
+	if a.Conversation.ConversationType == "channel" && a.ID != "" {
+		return id, a.ID
+	}
 	return id, id
 }
 
-var spaces = regexp.MustCompile(`\s+`)
+var (
+	spaces = regexp.MustCompile(`\s+`)
+	// markup is the HTML Teams may wrap a message's text in; mentions
+	// (<at>) are kept, the rest is reduced to its text.
+	markup = regexp.MustCompile(`(?i)</?(?:p|div|span|br|b|i|u|strong|em|a|code|pre|font|s|strike)(?:\s[^<>]*)?/?>`)
+)
 
-// command is the text of a message with the bot's own mention removed, and
-// the value of a card submit as a follow-up command.
-func (a activity) command() string {
-	if len(a.Value) > 0 && a.Value[0] == '{' {
-		var v struct {
-			Action string `json:"action"`
-		}
-		if json.Unmarshal(a.Value, &v) == nil && (v.Action == "recheck" || v.Action == "details") {
-			return v.Action
-		}
-	}
-	text := a.Text
-	for _, m := range a.mentions() {
-		if m.Mentioned.ID == a.Recipient.ID && m.Text != "" {
-			text = strings.ReplaceAll(text, m.Text, " ")
-		}
-	}
-	// Teams sends HTML entities and non-breaking spaces in message text.
-	text = strings.NewReplacer("&nbsp;", " ", "\u00a0", " ", "&amp;", "&", "&#39;", "'", "&apos;", "'").Replace(text)
-	return strings.TrimSpace(spaces.ReplaceAllString(text, " "))
+// submit is the data of a card's Action.Submit.
+type submit struct {
+	Action string `json:"action"`
+	ID     string `json:"id"`
 }
 
-// submitID is the diagnosis id a card submit carries.
-func (a activity) submitID() string {
-	var v struct {
-		ID string `json:"id"`
+// submitted returns the card submit the activity carries, if its value is
+// one of ours.
+func (a activity) submitted() (submit, bool) {
+	if len(a.Value) == 0 || a.Value[0] != '{' {
+		return submit{}, false
 	}
-	if len(a.Value) > 0 && a.Value[0] == '{' && json.Unmarshal(a.Value, &v) == nil {
-		return v.ID
+	var v submit
+	if json.Unmarshal(a.Value, &v) != nil || (v.Action != actionRecheck && v.Action != actionDetails) {
+		return submit{}, false
 	}
-	return ""
+	return v, true
+}
+
+// command is the text of a message without the bot's own mention, markup
+// and entities, or the follow-up a card submit asks for.
+func (a activity) command() string {
+	if v, ok := a.submitted(); ok {
+		return v.Action
+	}
+	var own []string // the bot's mention, as sent and unescaped
+	for _, m := range a.mentions() {
+		if m.Mentioned.ID == a.Recipient.ID && len(m.Text) > 1 {
+			own = append(own, m.Text, html.UnescapeString(m.Text))
+		}
+	}
+	strip := func(text string) string {
+		for _, m := range own {
+			for len(m) > 1 && strings.Contains(text, m) {
+				text = strings.ReplaceAll(text, m, " ")
+			}
+		}
+		return text
+	}
+	text := markup.ReplaceAllString(strip(a.Text), " ")
+	// Teams sends HTML entities and non-breaking spaces in message text.
+	text = strings.ReplaceAll(html.UnescapeString(text), "\u00a0", " ")
+	return strings.TrimSpace(strip(spaces.ReplaceAllString(text, " ")))
 }
 
 // mentioned finds a mentioned person by the mention's text: their AAD
@@ -133,17 +177,28 @@ func (a activity) mentioned(name string) (objectID, userID string) {
 		if m.Mentioned.ID == a.Recipient.ID {
 			continue
 		}
-		if strings.EqualFold(m.Mentioned.Name, name) || strings.EqualFold(strings.TrimSuffix(strings.TrimPrefix(m.Text, "<at>"), "</at>"), name) {
+		inner := strings.TrimSuffix(strings.TrimPrefix(m.Text, "<at>"), "</at>")
+		if strings.EqualFold(html.UnescapeString(inner), name) || strings.EqualFold(inner, name) || strings.EqualFold(m.Mentioned.Name, name) {
 			return m.Mentioned.AADObjectID, m.Mentioned.ID
 		}
 	}
 	return "", ""
 }
 
+// replyTo is the activity a reply answers: the message itself, so that
+// the reply lands in its thread. Other activities (the bot added to a
+// team) are answered with a new message in the conversation.
+func (a activity) replyTo() string {
+	if a.Type == typeMessage {
+		return a.ID
+	}
+	return ""
+}
+
 // botAdded reports whether the activity says the bot joined a chat or team.
 func (a activity) botAdded() bool {
 	for _, m := range a.MembersAdded {
-		if m.ID == a.Recipient.ID {
+		if m.ID != "" && m.ID == a.Recipient.ID {
 			return true
 		}
 	}

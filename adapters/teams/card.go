@@ -1,8 +1,9 @@
 package teams
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,55 +17,39 @@ import (
 // CardContentType is the attachment type of an Adaptive Card.
 const CardContentType = "application/vnd.microsoft.card.adaptive"
 
-// cardVersion is the highest Adaptive Card version Teams renders everywhere.
+// cardVersion is the highest Adaptive Card version every Teams client
+// renders (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-reference).
 const cardVersion = "1.5"
 
-// Card bounds: Teams refuses messages over about 80 KB.
+// Bounds of a reply. Teams refuses a message of more than about 80 KB
+// (card and envelope); the card drops findings until the activity fits.
 const (
-	maxCardFindings = 8
-	maxCardText     = 2000
-	maxTextFallback = 4000
+	maxActivityBytes  = 76 << 10
+	maxCardFindings   = 8
+	maxFindingText    = 2000
+	maxPolicyFacts    = 10
+	maxTextBlock      = 8000
+	maxSummary        = 300
+	maxCardFallback   = 2000
+	maxDetailFindings = 50
 )
 
-const signInLogsURL = "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/SignInLogsList.ReactView"
+const (
+	signInLogsURL = "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/SignInLogsList.ReactView"
+	policyURL     = "https://entra.microsoft.com/#view/Microsoft_AAD_ConditionalAccess/PolicyBlade/policyId/"
+)
 
 type card = map[string]any
 
-// Card renders a reply as an Adaptive Card (version 1.5): the verdict, a
-// container per finding with its facts and numbered steps, and Recheck,
-// Details and Open in Entra actions. It is a pure function of the reply
-// and the conversation catalog.
-func Card(r handlers.Reply, msg *diagnosis.Text) card {
-	body := []any{}
-	var actions []any
-	switch {
-	case (r.Kind == handlers.ReplyDiagnosis || r.Kind == handlers.ReplyDetails) && r.Diagnosis != nil:
-		max := maxCardFindings
-		if r.Kind == handlers.ReplyDetails {
-			max = 20
-		}
-		body, actions = diagnosisCard(*r.Diagnosis, r.DiagnosisID, r.Lang, msg, max)
-	default:
-		body = append(body, textBlock(cut(r.Text, maxCardText*4), "", ""))
-	}
-	c := card{"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-		"version": cardVersion, "body": body}
-	if len(actions) > 0 {
-		c["actions"] = actions
-	}
-	return c
-}
-
-// CardJSON is the card alone, as `bot check --output teams` prints it.
-func CardJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
-	return json.MarshalIndent(Card(r, msg), "", "  ")
-}
-
-// reply is the message activity the bot posts.
-type reply struct {
+// outgoing is the message activity the bot posts: the card and a plain
+// text fallback. Teams shows text above the card, so text is a one-line
+// lead (the diagnosis summary) rather than the card again; summary is
+// the preview where a card cannot be shown.
+type outgoing struct {
 	Type         string                        `json:"type"`
 	Text         string                        `json:"text,omitempty"`
 	TextFormat   string                        `json:"textFormat,omitempty"`
+	Summary      string                        `json:"summary,omitempty"`
 	Locale       string                        `json:"locale,omitempty"`
 	From         *bfschema.ChannelAccount      `json:"from,omitempty"`
 	Recipient    *bfschema.ChannelAccount      `json:"recipient,omitempty"`
@@ -73,42 +58,107 @@ type reply struct {
 	Attachments  []bfschema.Attachment         `json:"attachments,omitempty"`
 }
 
-// Activity is the message activity for a reply: the card and a plain-text
-// fallback.
-func Activity(r handlers.Reply, msg *diagnosis.Text) reply {
-	a := reply{Type: string(bfschema.Message), Text: cut(r.Text, maxTextFallback), TextFormat: "plain", Locale: r.Lang}
-	if r.Kind == handlers.ReplyDiagnosis && r.Diagnosis != nil {
-		a.Text = r.Diagnosis.Summary
+// CardJSON renders a reply as an Adaptive Card (version 1.5), indented, as
+// `bot check --output teams` prints it: for a diagnosis the verdict, a
+// container per finding with its facts and numbered steps, and the
+// Recheck, Details and Open in Entra actions; any other reply as text
+// blocks. It is a pure function of the reply and the conversation catalog.
+func CardJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
+	return marshalIndent(render(r, msg).Attachments[0].Content)
+}
+
+// ActivityJSON renders a reply as the message activity the bot posts to
+// the connector, indented: the card of CardJSON as an attachment and a
+// text fallback, under about 80 KB. The connector call adds the
+// conversation, the sender and replyToId.
+func ActivityJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
+	return marshalIndent(render(r, msg))
+}
+
+// render builds the activity of a reply, dropping findings from the card
+// until it fits in a Teams message.
+func render(r handlers.Reply, msg *diagnosis.Text) outgoing {
+	limit := maxCardFindings
+	if r.Kind == handlers.ReplyDetails {
+		limit = maxDetailFindings
 	}
-	a.Attachments = []bfschema.Attachment{{ContentType: CardContentType, Content: Card(r, msg)}}
+	for {
+		a := build(r, msg, limit)
+		b, err := marshal(a)
+		if err != nil || len(b) <= maxActivityBytes || limit <= 1 {
+			return a
+		}
+		limit--
+	}
+}
+
+func build(r handlers.Reply, msg *diagnosis.Text, limit int) outgoing {
+	a := outgoing{Type: typeMessage, Locale: r.Lang, TextFormat: "plain"}
+	var c card
+	if (r.Kind == handlers.ReplyDiagnosis || r.Kind == handlers.ReplyDetails) && r.Diagnosis != nil {
+		c = diagnosisCard(*r.Diagnosis, r.DiagnosisID, r.Lang, msg, limit)
+		a.Text = cut(r.Diagnosis.Summary, maxSummary*4)
+		a.Summary = cut(title(*r.Diagnosis, r.Lang, msg), maxSummary)
+	} else {
+		c = textCard(r.Text)
+		first, _, _ := strings.Cut(r.Text, "\n")
+		a.Summary = cut(first, maxSummary)
+	}
+	c["fallbackText"] = cut(r.Text, maxCardFallback)
+	a.Attachments = []bfschema.Attachment{{ContentType: CardContentType, Content: c}}
 	return a
 }
 
-// ActivityJSON is the message activity of a reply, as posted to the connector.
-func ActivityJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
-	return json.MarshalIndent(Activity(r, msg), "", "  ")
+func newCard(body, actions []any) card {
+	c := card{"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+		"version": cardVersion, "body": body, "msteams": card{"width": "Full"}}
+	if len(actions) > 0 {
+		c["actions"] = actions
+	}
+	return c
 }
 
-func diagnosisCard(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, max int) ([]any, []any) {
-	t := func(key string, args ...string) string { return msg.T(lang, key, args...) }
+// textCard shows a reply's text, a text block per paragraph.
+func textCard(text string) card {
+	var body []any
+	for _, p := range strings.Split(cut(text, maxTextBlock), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			body = append(body, textBlock(p))
+		}
+	}
+	if len(body) == 0 {
+		body = append(body, textBlock(" "))
+	}
+	return newCard(body, nil)
+}
+
+func title(d diagnosis.Diagnosis, lang string, msg *diagnosis.Text) string {
 	who := d.Query.User
 	if d.User != nil {
 		who = d.User.UserPrincipalName
 	}
+	return msg.T(lang, "card.title", "verdict", msg.T(lang, "verdict."+string(d.Verdict)), "user", who)
+}
+
+func diagnosisCard(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, limit int) card {
+	t := func(key string, args ...string) string { return msg.T(lang, key, args...) }
 	color := map[diagnosis.Verdict]string{diagnosis.VerdictBlocked: "attention", diagnosis.VerdictAtRisk: "warning",
 		diagnosis.VerdictHealthy: "good"}[d.Verdict]
+	if color == "" {
+		color = "default"
+	}
 	body := []any{
-		card{"type": "TextBlock", "text": t("verdict."+string(d.Verdict)) + ": " + who, "size": "Large", "weight": "Bolder", "wrap": true, "color": orDefault(color)},
-		textBlock(d.Summary, "", ""),
-		card{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true, "text": t("label.window",
-			"since", d.Query.Since.Format("2006-01-02 15:04"), "until", d.Query.Until.Format("2006-01-02 15:04 UTC"),
+		card{"type": "TextBlock", "text": cut(title(d, lang, msg), 400), "size": "Large", "weight": "Bolder", "wrap": true, "color": color},
+		textBlock(cut(d.Summary, maxFindingText)),
+		card{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true, "spacing": "Small", "text": t("label.window",
+			"since", d.Query.Since.UTC().Format("2006-01-02 15:04"), "until", d.Query.Until.UTC().Format("2006-01-02 15:04 UTC"),
 			"signins", strconv.Itoa(d.Stats.SignIns), "failures", strconv.Itoa(d.Stats.Failures),
 			"policies", strconv.Itoa(d.Stats.PoliciesEvaluated))},
 	}
 	for i, f := range d.Findings {
-		if i >= max {
-			body = append(body, card{"type": "TextBlock", "isSubtle": true, "wrap": true,
-				"text": t("label.more", "count", strconv.Itoa(len(d.Findings)-max))})
+		if i >= limit {
+			body = append(body, card{"type": "TextBlock", "isSubtle": true, "wrap": true, "separator": true,
+				"text": t("label.more", "count", strconv.Itoa(len(d.Findings)-limit))})
 			break
 		}
 		body = append(body, findingContainer(f, lang, msg))
@@ -118,30 +168,33 @@ func diagnosisCard(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, 
 		for _, w := range d.Warnings {
 			ws = append(ws, "- "+w.Message)
 		}
-		body = append(body, card{"type": "TextBlock", "text": cut(strings.Join(ws, "\n"), maxCardText), "wrap": true, "color": "warning", "separator": true})
+		body = append(body, card{"type": "Container", "separator": true, "items": []any{
+			card{"type": "TextBlock", "text": t("text.warnings"), "weight": "Bolder", "color": "warning", "wrap": true},
+			textBlock(cut(strings.Join(ws, "\n"), maxFindingText)),
+		}})
 	}
 	open := signInLogsURL
 	for _, f := range d.Findings {
-		if len(f.Policies) > 0 {
-			open = "https://entra.microsoft.com/#view/Microsoft_AAD_ConditionalAccess/PolicyBlade/policyId/" + f.Policies[0].ID
+		if len(f.Policies) > 0 && f.Policies[0].ID != "" {
+			open = policyURL + url.PathEscape(f.Policies[0].ID)
 			break
 		}
 	}
 	var actions []any
 	if id != "" {
 		actions = append(actions,
-			card{"type": "Action.Submit", "title": t("button.recheck"), "data": card{"action": "recheck", "id": id}},
-			card{"type": "Action.Submit", "title": t("button.details"), "data": card{"action": "details", "id": id}})
+			card{"type": "Action.Submit", "title": t("button.recheck"), "data": card{"action": actionRecheck, "id": id}},
+			card{"type": "Action.Submit", "title": t("button.details"), "data": card{"action": actionDetails, "id": id}})
 	}
 	actions = append(actions, card{"type": "Action.OpenUrl", "title": t("button.open_entra"), "url": open})
-	return body, actions
+	return newCard(body, actions)
 }
 
 func findingContainer(f diagnosis.Finding, lang string, msg *diagnosis.Text) card {
 	t := func(key string, args ...string) string { return msg.T(lang, key, args...) }
 	sev := t("severity." + string(f.Severity))
 	if f.Resolved {
-		sev += ", " + t("text.resolved")
+		sev = t("card.severity_resolved", "severity", sev, "resolved", t("text.resolved"))
 	}
 	color := "default"
 	switch {
@@ -154,24 +207,37 @@ func findingContainer(f diagnosis.Finding, lang string, msg *diagnosis.Text) car
 	}
 	items := []any{
 		card{"type": "TextBlock", "text": cut(f.Title, 400), "weight": "Bolder", "wrap": true, "color": color},
-		card{"type": "TextBlock", "text": sev, "isSubtle": true, "spacing": "None", "size": "Small"},
+		card{"type": "TextBlock", "text": sev, "isSubtle": true, "spacing": "None", "size": "Small", "wrap": true},
 	}
 	if f.Detail != "" {
-		items = append(items, textBlock(cut(f.Detail, maxCardText), "", ""))
+		items = append(items, textBlock(cut(f.Detail, maxFindingText)))
 	}
 	var facts []any
-	for _, p := range f.Policies {
-		facts = append(facts, card{"title": t("fact.policy"), "value": cut(fmt.Sprintf("%s (%s; %s)", p.DisplayName, t("state."+string(p.State)), strings.Join(p.Controls, ", ")), 300)})
+	fact := func(title, value string) { facts = append(facts, card{"title": title, "value": cut(value, 300)}) }
+	for i, p := range f.Policies {
+		if i == maxPolicyFacts {
+			fact(t("fact.policy"), t("label.more", "count", strconv.Itoa(len(f.Policies)-i)))
+			break
+		}
+		fact(t("fact.policy"), p.DisplayName)
+		fact(t("fact.state"), t("state."+string(p.State)))
+		if len(p.Controls) > 0 {
+			fact(t("fact.controls"), strings.Join(p.Controls, ", "))
+		}
 	}
 	if f.ErrorCode != 0 {
-		facts = append(facts, card{"title": t("fact.error"), "value": strconv.Itoa(f.ErrorCode)})
+		fact(t("fact.error"), strconv.Itoa(f.ErrorCode))
 	}
-	if f.App != nil {
-		facts = append(facts, card{"title": t("fact.app"), "value": cut(f.App.DisplayName, 200)})
+	if f.App != nil && f.App.DisplayName != "" {
+		fact(t("fact.app"), f.App.DisplayName)
 	}
 	if len(f.SignIns) > 0 {
 		s := f.SignIns[0]
-		facts = append(facts, card{"title": t("fact.last_signin"), "value": s.CreatedDateTime.Format("2006-01-02 15:04 UTC") + " · " + s.IPAddress})
+		last := s.CreatedDateTime.UTC().Format("2006-01-02 15:04 UTC")
+		if s.IPAddress != "" {
+			last += " · " + s.IPAddress
+		}
+		fact(t("fact.last_signin"), last)
 	}
 	if len(facts) > 0 {
 		items = append(items, card{"type": "FactSet", "facts": facts})
@@ -181,33 +247,44 @@ func findingContainer(f diagnosis.Finding, lang string, msg *diagnosis.Text) car
 		for i, s := range f.Remediation {
 			steps = append(steps, strconv.Itoa(i+1)+". "+s)
 		}
-		items = append(items, card{"type": "TextBlock", "text": t("text.steps"), "weight": "Bolder", "spacing": "Small"},
-			textBlock(cut(strings.Join(steps, "\n\n"), maxCardText), "", ""))
+		items = append(items, card{"type": "TextBlock", "text": t("text.steps"), "weight": "Bolder", "spacing": "Small", "wrap": true},
+			textBlock(cut(strings.Join(steps, "\n\n"), maxFindingText)))
 	}
 	return card{"type": "Container", "separator": true, "spacing": "Medium", "items": items}
 }
 
-func textBlock(text, size, weight string) card {
-	c := card{"type": "TextBlock", "text": text, "wrap": true}
-	if size != "" {
-		c["size"] = size
-	}
-	if weight != "" {
-		c["weight"] = weight
-	}
-	return c
+func textBlock(text string) card {
+	return card{"type": "TextBlock", "text": text, "wrap": true}
 }
 
-func orDefault(c string) string {
-	if c == "" {
-		return "default"
-	}
-	return c
-}
-
+// cut shortens s to n runes, marking the cut with an ellipsis.
 func cut(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
+}
+
+// marshal encodes without HTML escaping: the connector takes UTF-8 JSON,
+// and "<" and ">" in remediation text stay readable in golden files.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func marshalIndent(v any) ([]byte, error) {
+	b, err := marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }

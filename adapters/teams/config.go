@@ -34,7 +34,8 @@ type Config struct {
 	TokenURL  string // ONBOARD_BOTFRAMEWORK_TOKEN_URL
 }
 
-// Enabled reports whether any Teams setting is present.
+// Enabled reports whether the Teams surface is configured: an app id or a
+// password is set. A surface that is enabled but incomplete fails Validate.
 func (c Config) Enabled() bool { return c.AppID != "" || c.Password != "" }
 
 func (c Config) appType() string {
@@ -44,7 +45,9 @@ func (c Config) appType() string {
 	return c.Type
 }
 
-// Validate reports every problem, one per line, each naming its variable.
+// Validate reports every problem, one per line, each naming its variable:
+// the app id always; the password and, for SingleTenant, the tenant unless
+// the app type is UserAssignedMSI; the type; and the two endpoint URLs.
 func (c Config) Validate() error {
 	var errs []error
 	if c.AppID == "" {
@@ -66,13 +69,19 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("MICROSOFT_APP_TYPE: must be SingleTenant, MultiTenant or UserAssignedMSI, got %q", c.Type))
 	}
-	for name, v := range map[string]string{"ONBOARD_BOTFRAMEWORK_OPENID_URL": c.OpenIDURL, "ONBOARD_BOTFRAMEWORK_TOKEN_URL": c.TokenURL} {
-		if v == "" {
+	for _, s := range []struct{ name, value string }{
+		{"ONBOARD_BOTFRAMEWORK_OPENID_URL", c.OpenIDURL},
+		{"ONBOARD_BOTFRAMEWORK_TOKEN_URL", c.TokenURL},
+	} {
+		if s.value == "" {
 			continue
 		}
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("%s: must be an http(s) URL", name))
+		if u, err := url.Parse(s.value); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("%s: must be an http(s) URL without credentials", s.name))
 		}
+	}
+	if c.appType() == TypeUserAssignedMSI && c.TokenURL != "" {
+		errs = append(errs, errors.New("ONBOARD_BOTFRAMEWORK_TOKEN_URL: a UserAssignedMSI bot gets its token from the managed identity endpoint; unset it"))
 	}
 	return errors.Join(errs...)
 }
@@ -84,7 +93,10 @@ func (c Config) openIDURL() string {
 	return DefaultOpenIDURL
 }
 
-// tokenURL is where the bot gets its outgoing tokens.
+// tokenURL is where the bot gets its outgoing tokens: the configured one,
+// else the botframework.com endpoint for a MultiTenant bot and the
+// tenant's own for a SingleTenant one
+// (https://learn.microsoft.com/azure/bot-service/bot-builder-authentication).
 func (c Config) tokenURL() string {
 	switch {
 	case c.TokenURL != "":
@@ -96,8 +108,20 @@ func (c Config) tokenURL() string {
 }
 
 // LogValue implements slog.LogValuer without the password.
+// The password is reported only as present or not.
 func (c Config) LogValue() slog.Value {
+	token := c.tokenURL()
+	if c.appType() == TypeUserAssignedMSI {
+		token = "managed identity"
+	}
 	return slog.GroupValue(slog.String("app_id", c.AppID), slog.String("type", c.appType()),
-		slog.String("tenant_id", c.TenantID), slog.Bool("password", c.Password != ""),
-		slog.String("openid_url", c.openIDURL()), slog.String("token_url", c.tokenURL()))
+		slog.String("tenant_id", c.TenantID), slog.Bool("password_set", c.Password != ""),
+		slog.String("openid_url", c.openIDURL()), slog.String("token_url", token))
 }
+
+// String is LogValue's text, so that printing a Config never shows the
+// password either.
+func (c Config) String() string { return c.LogValue().String() }
+
+// GoString keeps %#v from printing the password.
+func (c Config) GoString() string { return "teams.Config" + c.String() }

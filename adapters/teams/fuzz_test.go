@@ -2,16 +2,22 @@ package teams
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
 
-func FuzzParseActivity(f *testing.F) {
+// FuzzParseActivity feeds arbitrary bodies to the activity decoder and the
+// readers of a decoded activity: none may panic, every accepted activity
+// has a thread, and a command never keeps the bot's own mention.
+func FuzzParseActivity(f *testing.F) { // more seeds live in testdata/fuzz/FuzzParseActivity/
 	f.Add([]byte(`{"type":"message","id":"1","serviceUrl":"https://smba.trafficmanager.net/emea/","channelId":"msteams","from":{"id":"29:1","aadObjectId":"a"},"conversation":{"id":"19:x@thread.tacv2;messageid=1","tenantId":"t"},"recipient":{"id":"28:bot"},"text":"<at>onboard-check</at> details","entities":[{"type":"mention","text":"<at>onboard-check</at>","mentioned":{"id":"28:bot","name":"onboard-check"}}]}`))
 	f.Add([]byte(`{"type":"message","id":"2","serviceUrl":"https://x/","conversation":{"id":"a:1"},"value":"not an object"}`))
 	f.Add([]byte(`{"type":"message","id":"3","serviceUrl":"https://x/","conversation":{"id":"a:1"},"value":{"action":"recheck","id":"abc"}}`))
+	f.Add([]byte(`{"type":"conversationUpdate","id":"4","serviceUrl":"https://x/","conversation":{"id":"19:c@thread.tacv2","conversationType":"channel"},"recipient":{"id":"28:bot"},"membersAdded":[{"id":"28:bot"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		a, err := parseActivity(body)
 		if err != nil {
@@ -21,25 +27,41 @@ func FuzzParseActivity(f *testing.F) {
 		if conv == "" || root == "" {
 			t.Errorf("thread of %q = %q, %q", a.Conversation.ID, conv, root)
 		}
-		_ = a.command()
-		_ = a.submitID()
+		cmd := a.command()
+		for _, m := range a.mentions() {
+			if m.Mentioned.ID == a.Recipient.ID && len(m.Text) > len("<at></at>") && strings.Contains(m.Text, "<at>") && strings.Contains(cmd, m.Text) {
+				if _, ok := a.submitted(); !ok {
+					t.Errorf("command %q keeps the bot's mention %q", cmd, m.Text)
+				}
+			}
+		}
+		_, _ = a.submitted()
 		_ = a.tenantID()
+		_ = a.botAdded()
+		_, _ = a.mentioned("x")
 	})
 }
 
-// FuzzValidate feeds arbitrary bearer tokens to the validator: it must
-// refuse every one that the fake key did not sign, without panicking.
-func FuzzValidate(f *testing.F) {
-	f.Add("Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJpc3MiOiJodHRwczovL2FwaS5ib3RmcmFtZXdvcmsuY29tIn0.")
+// FuzzValidate feeds arbitrary Authorization headers, and so arbitrary JWT
+// headers, to the validator: it must refuse every one, since no key of
+// the fake signed them, and never panic.
+func FuzzValidate(f *testing.F) { // more seeds live in testdata/fuzz/FuzzValidate/
+	header := func(h string) string { return base64.RawURLEncoding.EncodeToString([]byte(h)) }
+	claims := header(`{"iss":"https://api.botframework.com","aud":"app","serviceurl":"https://x/","exp":1900000000}`)
+	f.Add("Bearer " + header(`{"alg":"none","typ":"JWT"}`) + "." + claims + ".")
+	f.Add("Bearer " + header(`{"alg":"HS256","kid":"k1"}`) + "." + claims + ".c2ln")
+	f.Add("Bearer " + header(`{"alg":"RS256","kid":"k1","x5t":"k1"}`) + "." + claims + ".c2ln")
+	f.Add("Bearer " + header(`{"alg":"RS256"}`) + "." + claims + ".c2ln")
+	f.Add("Bearer " + header(`{"alg":"RS256","kid":{"x":1}}`) + "." + claims + ".c2ln")
 	f.Add("Bearer a.b.c")
-	f.Add("eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.e30.sig")
+	f.Add("bearer  ")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.URL.Path == "/openid" {
 			_, _ = w.Write([]byte(`{"jwks_uri":"` + "http://" + r.Host + `/keys"}`))
 			return
 		}
-		_, _ = w.Write([]byte(`{"keys":[]}`))
+		_, _ = w.Write([]byte(`{"keys":[{"kty":"RSA","kid":"k1","n":"` + strings.Repeat("A", 342) + `","e":"AQAB"}]}`))
 	}))
 	f.Cleanup(srv.Close)
 	v := NewValidator("app", srv.URL+"/openid", srv.Client(), func() time.Time { return time.Unix(1_700_000_000, 0) })

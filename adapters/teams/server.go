@@ -20,11 +20,29 @@ import (
 	"github.com/onboard-check/onboard-check/handlers"
 )
 
-// maxBody bounds an activity before its token is validated.
-const maxBody = 512 << 10
+const (
+	// maxBody bounds an activity read before its token is validated.
+	maxBody = 512 << 10
+	// maxSendAttempts bounds the posts of one reply (429s, one 401, 5xx).
+	maxSendAttempts = 4
+	// maxRetryAfter caps the wait the connector may ask for.
+	maxRetryAfter = 30 * time.Second
+	// sendGrace is the time, beyond the service's budget, allowed for
+	// posting a reply.
+	sendGrace = 15 * time.Second
+	// typingAfter is how long a diagnosis may take before the bot shows
+	// that it is typing; typingEvery repeats it while the work goes on.
+	typingAfter = 2 * time.Second
+	typingEvery = 3 * time.Second
+)
 
-// maxSendAttempts bounds the connector retries after 429 and 401.
-const maxSendAttempts = 3
+// Teams accepts about seven messages a second per conversation before it
+// answers 429 (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit);
+// stay under that rather than learn it from the answers.
+const (
+	sendRate  = 7
+	sendBurst = 7
+)
 
 // Server is the Teams surface: POST /api/messages. It is safe for
 // concurrent use.
@@ -41,12 +59,348 @@ type Server struct {
 	limits map[string]*rate.Limiter // per conversation
 }
 
-// Teams takes about seven messages a second per conversation before it
-// answers 429; stay under that rather than learn it from the answers.
-const (
-	sendRate  = 7
-	sendBurst = 7
-)
+// New returns the Teams surface for a validated configuration; background
+// work runs on runner. It makes no network call: keys and tokens are
+// fetched when the first activity arrives.
+func New(cfg Config, svc *handlers.Service, runner *handlers.Runner, logger *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if svc == nil || runner == nil {
+		return nil, errors.New("teams: a service and a runner are required")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	client := &http.Client{Timeout: 15 * time.Second}
+	tokens, err := NewTokens(cfg, client, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, svc: svc, runner: runner, validator: NewValidator(cfg.AppID, cfg.openIDURL(), client, nil),
+		tokens: tokens, http: client, log: logger.With(slog.String("component", "teams")), limits: map[string]*rate.Limiter{}}, nil
+}
+
+// Handler serves POST /api/messages, the bot's messaging endpoint.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/messages", s.handleMessages)
+	return mux
+}
+
+// handleMessages validates the request's token before it looks at the
+// activity, answers at once, and leaves the work and the reply to the
+// runner.
+func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeEmpty(w, http.StatusRequestEntityTooLarge)
+		} else {
+			writeEmpty(w, http.StatusBadRequest)
+		}
+		return
+	}
+	// The token binds the activity's serviceUrl and channel, so these two
+	// fields are read before it is validated; nothing else is.
+	var head struct {
+		ServiceURL string `json:"serviceUrl"`
+		ChannelID  string `json:"channelId"`
+	}
+	_ = json.Unmarshal(body, &head)
+	if issuer, err := s.validator.Validate(r.Context(), r.Header.Get("Authorization"), head.ServiceURL, head.ChannelID); err != nil {
+		// The issuer shows who sent it (an Entra-issued token where a Bot
+		// Framework one belongs is a known misconfiguration); never the token.
+		s.log.Warn("request refused", slog.Int("status", http.StatusUnauthorized), slog.String("issuer", issuer), slog.Any("err", err))
+		writeEmpty(w, http.StatusUnauthorized)
+		return
+	}
+	a, err := parseActivity(body)
+	if err != nil {
+		writeEmpty(w, http.StatusBadRequest)
+		return
+	}
+	if s.cfg.TenantID != "" && !strings.EqualFold(a.tenantID(), s.cfg.TenantID) {
+		s.refuseTenant(r.Context(), a)
+		writeEmpty(w, http.StatusOK)
+		return
+	}
+	switch a.Type {
+	case typeMessage:
+		s.message(r.Context(), a)
+	case typeConversationUpdate:
+		if a.botAdded() {
+			s.welcome(r.Context(), a)
+		}
+	}
+	// Typing, reactions, edits, installation updates: nothing to say.
+	writeEmpty(w, http.StatusOK)
+}
+
+// refuseTenant answers a message from another tenant than the bot's
+// (MICROSOFT_APP_TENANT_ID): politely, and without running anything.
+func (s *Server) refuseTenant(ctx context.Context, a activity) {
+	s.log.Info("activity from another tenant refused", slog.String("tenant_id", a.tenantID()), slog.String("delivery_id", a.ID))
+	if a.Type != typeMessage {
+		return
+	}
+	lang := s.svc.Lang(a.Locale)
+	reply := handlers.Reply{Kind: handlers.ReplyRefusal, Lang: lang, Text: s.svc.T(lang, "refusal.other_tenant")}
+	s.background(ctx, func(ctx context.Context) { s.send(ctx, a, reply) })
+}
+
+// request is the handlers request for an activity.
+func (s *Server) request(a activity, text string) handlers.Request {
+	conv, root := a.thread()
+	req := handlers.Request{
+		Surface: handlers.SurfaceTeams,
+		// Teams message ids are unique within a conversation only.
+		DeliveryID:   a.Conversation.ID + "/" + a.ID,
+		Requester:    handlers.Principal{ID: a.From.AadObjectID, TenantID: a.tenantID()},
+		Conversation: handlers.Conversation{Team: a.ChannelData.Team.ID, Channel: conv, Thread: root},
+		Text:         text,
+		Lang:         a.Locale,
+	}
+	if req.Requester.ID == "" {
+		req.Requester.ID = a.From.ID
+	}
+	return req
+}
+
+// welcome says how to use the bot when it is added to a team or chat, to
+// those who may use it.
+func (s *Server) welcome(ctx context.Context, a activity) {
+	_, reply, err := s.svc.Prepare(ctx, s.request(a, "help"))
+	if err != nil || reply.Kind != handlers.ReplyHelp {
+		return
+	}
+	s.background(ctx, func(ctx context.Context) { s.send(ctx, a, reply) })
+}
+
+// message prepares the command in a message or card submit, sends the
+// immediate answer from the background, and runs the rest there.
+func (s *Server) message(ctx context.Context, a activity) {
+	req := s.request(a, a.command())
+	if v, ok := a.submitted(); ok {
+		// The button carries its diagnosis: in a chat where another
+		// account was checked since, Details still means this card's.
+		req.Diagnosis = v.ID
+	} else {
+		req.Resolve = func(ctx context.Context, t handlers.Target) (string, error) { return s.resolve(ctx, a, t) }
+	}
+	job, reply, err := s.svc.Prepare(ctx, req)
+	if err != nil {
+		s.log.Error("prepare failed", slog.String("delivery_id", a.ID), slog.Any("err", err))
+		return
+	}
+	switch reply.Kind {
+	case handlers.ReplyDuplicate:
+		return
+	case "", handlers.ReplyAck:
+		// Teams has no ephemeral acknowledgement; the typing indicator
+		// stands in for it while the work takes long.
+	default:
+		s.background(ctx, func(ctx context.Context) { s.send(ctx, a, reply) })
+	}
+	if job.Empty() {
+		return
+	}
+	s.background(ctx, func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, s.svc.Budget()+sendGrace)
+		defer cancel()
+		stop := s.typing(ctx, a)
+		out, err := s.svc.Run(ctx, job)
+		stop()
+		if err != nil {
+			s.log.Error("run failed", slog.String("delivery_id", a.ID), slog.Any("err", err))
+			return
+		}
+		s.send(ctx, a, out)
+	})
+}
+
+// background runs fn on the runner, detached from the request.
+func (s *Server) background(ctx context.Context, fn func(ctx context.Context)) {
+	if err := s.runner.Go(context.WithoutCancel(ctx), fn); err != nil {
+		s.log.Warn("reply not started; shutting down", slog.Any("err", err))
+	}
+}
+
+// typing shows the typing indicator in the conversation while a job runs
+// longer than typingAfter, until stop is called.
+func (s *Server) typing(ctx context.Context, a activity) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTimer(typingAfter)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			body, err := marshal(outgoing{Type: typeTyping, From: &a.Recipient, Recipient: &a.From, Conversation: &a.Conversation, ReplyToID: a.replyTo()})
+			if err == nil {
+				_ = s.post(ctx, a, body)
+			}
+			t.Reset(typingEvery)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// resolve turns a Teams mention into the person's AAD object id: from the
+// mention entity, else from the conversation's roster
+// (GET {serviceUrl}/v3/conversations/{team or conversation}/members/{userId}).
+func (s *Server) resolve(ctx context.Context, a activity, t handlers.Target) (string, error) {
+	objectID, userID := a.mentioned(t.Value)
+	if objectID != "" {
+		return objectID, nil
+	}
+	if userID == "" {
+		return "", errors.New("no mention entity for the name")
+	}
+	tok, err := s.tokens.Token(ctx)
+	if err != nil {
+		return "", err
+	}
+	roster, _ := a.thread()
+	if a.ChannelData.Team.ID != "" {
+		roster = a.ChannelData.Team.ID
+	}
+	u := strings.TrimSuffix(a.ServiceURL, "/") + "/v3/conversations/" + url.PathEscape(roster) + "/members/" + url.PathEscape(userID)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", fmt.Errorf("roster: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("roster: %w", err)
+	}
+	defer resp.Body.Close()
+	var m struct {
+		AADObjectID       string `json:"aadObjectId"`
+		ObjectID          string `json:"objectId"`
+		UserPrincipalName string `json:"userPrincipalName"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&m) != nil {
+		if resp.StatusCode == http.StatusUnauthorized {
+			s.tokens.Invalidate(tok)
+		}
+		return "", fmt.Errorf("roster: status %d", resp.StatusCode)
+	}
+	for _, v := range []string{m.AADObjectID, m.ObjectID, m.UserPrincipalName} {
+		if v != "" {
+			return v, nil
+		}
+	}
+	return "", errors.New("roster: no aadObjectId")
+}
+
+// send posts a reply into the activity's conversation and thread
+// (POST {serviceUrl}/v3/conversations/{conversation.id}/activities/{activity.id}),
+// with the bot's token, to the validated serviceUrl only.
+func (s *Server) send(ctx context.Context, a activity, r handlers.Reply) {
+	if r.Kind == handlers.ReplyDuplicate {
+		return
+	}
+	act := render(r, s.svc.Messages())
+	act.From, act.Recipient, act.Conversation, act.ReplyToID = &a.Recipient, &a.From, &a.Conversation, a.replyTo()
+	body, err := marshal(act)
+	if err != nil {
+		s.log.Error("reply not encoded", slog.Any("err", err))
+		return
+	}
+	if err := s.post(ctx, a, body); err != nil {
+		conv, _ := a.thread()
+		s.log.Error("reply not delivered", slog.String("channel_id", conv), slog.String("delivery_id", a.ID), slog.Any("err", err))
+	}
+}
+
+// post sends an activity body to the conversation, as a reply to the
+// activity when it is a message, pacing the conversation's sends, waiting
+// out 429 and 5xx answers (Retry-After), and renewing the token once
+// after a 401.
+func (s *Server) post(ctx context.Context, a activity, body []byte) error {
+	u := strings.TrimSuffix(a.ServiceURL, "/") + "/v3/conversations/" + url.PathEscape(a.Conversation.ID) + "/activities"
+	if id := a.replyTo(); id != "" {
+		u += "/" + url.PathEscape(id)
+	}
+	conv, _ := a.thread()
+	renewed := false
+	var last error
+	for attempt := 1; attempt <= maxSendAttempts; attempt++ {
+		if err := s.limiter(conv).Wait(ctx); err != nil {
+			return fmt.Errorf("reply: %w", err)
+		}
+		tok, err := s.tokens.Token(ctx)
+		if err != nil {
+			return err
+		}
+		status, wait, err := s.postOnce(ctx, u, tok, body)
+		switch {
+		case err != nil:
+			return err // the message may have arrived: posting again could show it twice
+		case status/100 == 2:
+			return nil
+		case status == http.StatusUnauthorized && !renewed:
+			s.tokens.Invalidate(tok)
+			renewed = true
+			last = errors.New("connector refused the token")
+			continue
+		case status == http.StatusTooManyRequests || status >= 500:
+			if wait == 0 {
+				wait = time.Duration(attempt) * time.Second
+			}
+			last = fmt.Errorf("connector status %d", status)
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("reply: %w after %w", context.Cause(ctx), last)
+			}
+		default:
+			return fmt.Errorf("connector status %d", status)
+		}
+	}
+	return fmt.Errorf("reply: gave up after %d attempts: %w", maxSendAttempts, last)
+}
+
+// postOnce makes one POST; wait is the connector's Retry-After, if any.
+func (s *Server) postOnce(ctx context.Context, u, tok string, body []byte) (status int, wait time.Duration, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, fmt.Errorf("reply: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reply: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date, capped.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}
 
 // limiter returns the send limiter of a conversation.
 func (s *Server) limiter(conversation string) *rate.Limiter {
@@ -63,205 +417,8 @@ func (s *Server) limiter(conversation string) *rate.Limiter {
 	return l
 }
 
-// New returns the Teams surface. It makes no network call.
-func New(cfg Config, svc *handlers.Service, runner *handlers.Runner, logger *slog.Logger) (*Server, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	client := &http.Client{Timeout: 15 * time.Second}
-	tokens, err := NewTokens(cfg, client, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &Server{cfg: cfg, svc: svc, runner: runner, validator: NewValidator(cfg.AppID, cfg.openIDURL(), client, nil),
-		tokens: tokens, http: client, log: logger.With(slog.String("component", "teams")), limits: map[string]*rate.Limiter{}}, nil
-}
-
-// Handler serves POST /api/messages.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/messages", s.handleMessages)
-	return mux
-}
-
-func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
-		return
-	}
-	// The token binds the activity's serviceUrl and channel, so read just
-	// those two before validating; nothing else is looked at.
-	var head struct {
-		ServiceURL string `json:"serviceUrl"`
-		ChannelID  string `json:"channelId"`
-	}
-	_ = json.Unmarshal(body, &head)
-	if issuer, err := s.validator.Validate(r.Context(), r.Header.Get("Authorization"), head.ServiceURL, head.ChannelID); err != nil {
-		s.log.Warn("request refused", slog.String("issuer", issuer), slog.String("reason", err.Error()))
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	a, err := parseActivity(body)
-	if err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	if a.Type == "conversationUpdate" && a.botAdded() {
-		// Added to a team or chat: say how to use the bot.
-		help := handlers.Reply{Kind: handlers.ReplyHelp, Lang: s.svc.Lang(a.Locale), Text: s.svc.T(s.svc.Lang(a.Locale), "help.text")}
-		_ = s.runner.Go(context.WithoutCancel(r.Context()), func(ctx context.Context) { s.send(ctx, a, help) })
-	}
-	if a.Type != "message" {
-		w.WriteHeader(http.StatusOK) // typing, reactions, …: nothing to say
-		return
-	}
-	s.message(r.Context(), a)
-	w.WriteHeader(http.StatusOK)
-}
-
-// message prepares the command in a message, answers the immediate part
-// and runs the rest in the background.
-func (s *Server) message(ctx context.Context, a activity) {
-	conv, root := a.thread()
-	if id := a.submitID(); id != "" {
-		// A card's buttons carry their diagnosis: link it in case the
-		// thread was not remembered (a store restart, another replica).
-		s.svc.LinkThread(ctx, handlers.SurfaceTeams, conv, root, id)
-	}
-	req := handlers.Request{
-		Surface: handlers.SurfaceTeams, DeliveryID: a.ID,
-		Requester:    handlers.Principal{ID: a.From.AadObjectID, TenantID: a.tenantID()},
-		Conversation: handlers.Conversation{Team: a.ChannelData.Team.ID, Channel: conv, Thread: root},
-		Text:         a.command(), Lang: a.Locale,
-		Resolve: func(ctx context.Context, t handlers.Target) (string, error) { return s.resolve(ctx, a, t) },
-	}
-	if req.Requester.ID == "" {
-		req.Requester.ID = a.From.ID
-	}
-	job, reply, err := s.svc.Prepare(ctx, req)
-	if err != nil {
-		s.log.Error("prepare failed", slog.Any("err", err))
-		return
-	}
-	if reply.Kind == handlers.ReplyDuplicate {
-		return
-	}
-	if reply.Kind != "" && reply.Kind != handlers.ReplyAck {
-		// Usage, help and refusals are ready now; they are sent from the
-		// background like every reply, so the request is answered at once.
-		_ = s.runner.Go(context.WithoutCancel(ctx), func(ctx context.Context) { s.send(ctx, a, reply) })
-	}
-	if job.Empty() {
-		return
-	}
-	if err := s.svc.Dispatch(ctx, s.runner, job, func(ctx context.Context, out handlers.Reply) { s.send(ctx, a, out) }); err != nil {
-		s.log.Warn("job not started; shutting down", slog.Any("err", err))
-	}
-}
-
-// resolve turns a Teams mention into the person's AAD object id: from the
-// mention entity, else from the conversation's roster
-// (GET {serviceUrl}/v3/conversations/{id}/members/{userId}).
-func (s *Server) resolve(ctx context.Context, a activity, t handlers.Target) (string, error) {
-	objectID, userID := a.mentioned(t.Value)
-	if objectID != "" {
-		return objectID, nil
-	}
-	if userID == "" {
-		return "", errors.New("no mention entity for the name")
-	}
-	tok, err := s.tokens.Token(ctx)
-	if err != nil {
-		return "", err
-	}
-	u := strings.TrimSuffix(a.ServiceURL, "/") + "/v3/conversations/" + url.PathEscape(a.Conversation.ID) + "/members/" + url.PathEscape(userID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("roster: %w", err)
-	}
-	defer resp.Body.Close()
-	var m struct {
-		AADObjectID       string `json:"aadObjectId"`
-		UserPrincipalName string `json:"userPrincipalName"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&m) != nil {
-		return "", fmt.Errorf("roster: status %d", resp.StatusCode)
-	}
-	if m.AADObjectID != "" {
-		return m.AADObjectID, nil
-	}
-	if m.UserPrincipalName != "" {
-		return m.UserPrincipalName, nil
-	}
-	return "", errors.New("roster: no aadObjectId")
-}
-
-// send posts a reply into the activity's conversation and thread, with
-// the bot's token, to the validated serviceUrl only.
-func (s *Server) send(ctx context.Context, a activity, r handlers.Reply) {
-	act := Activity(r, s.svc.Messages())
-	act.From, act.Recipient, act.Conversation = &a.Recipient, &a.From, &a.Conversation
-	act.ReplyToID = a.ID
-	body, err := json.Marshal(act)
-	if err != nil {
-		s.log.Error("reply not encoded", slog.Any("err", err))
-		return
-	}
-	u := strings.TrimSuffix(a.ServiceURL, "/") + "/v3/conversations/" + url.PathEscape(a.Conversation.ID) + "/activities/" + url.PathEscape(a.ID)
-	conv, _ := a.thread()
-	for attempt := 1; attempt <= maxSendAttempts; attempt++ {
-		if err := s.limiter(conv).Wait(ctx); err != nil {
-			return
-		}
-		status, retryAfter, err := s.post(ctx, u, body)
-		switch {
-		case err == nil && status/100 == 2:
-			return
-		case status == http.StatusUnauthorized:
-			s.tokens.Invalidate()
-		case status == http.StatusTooManyRequests || status >= 500:
-			select {
-			case <-time.After(retryAfter):
-			case <-ctx.Done():
-				return
-			}
-		default:
-			s.log.Error("reply not delivered", slog.Int("status", status), slog.Any("err", err))
-			return
-		}
-	}
-	s.log.Error("reply not delivered after retries")
-}
-
-func (s *Server) post(ctx context.Context, u string, body []byte) (int, time.Duration, error) {
-	tok, err := s.tokens.Token(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return 0, 0, fmt.Errorf("reply: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return 0, time.Second, fmt.Errorf("reply: %w", err)
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	wait := time.Second
-	if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n >= 0 {
-		wait = min(time.Duration(n)*time.Second, 30*time.Second)
-	}
-	return resp.StatusCode, wait, nil
+// writeEmpty answers with a status and no body: the Bot Framework reads
+// nothing from the response to a message activity.
+func writeEmpty(w http.ResponseWriter, status int) {
+	w.WriteHeader(status)
 }

@@ -2,381 +2,374 @@ package teams_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"flag"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/onboard-check/onboard-check/adapters/teams"
 	"github.com/onboard-check/onboard-check/adapters/teams/teamstest"
-	"github.com/onboard-check/onboard-check/diagnosis"
-	"github.com/onboard-check/onboard-check/diagnosis/demo"
 	"github.com/onboard-check/onboard-check/handlers"
-	"github.com/onboard-check/onboard-check/internal/golden"
-	"github.com/onboard-check/onboard-check/store"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
-const appID = "5e9b3c2a-7d41-4f0e-9c6b-2a1d8e4f7b90"
-
-const channelThread = "19:helpdesk@thread.tacv2;messageid=1700000000001"
-
-type countingSource struct {
-	tenant *demo.Tenant
-	calls  atomic.Int32
-}
-
-func (c *countingSource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
-	c.calls.Add(1)
-	return c.tenant.Snapshot(ctx, q)
-}
-
-type env struct {
-	bf     *teamstest.Server
-	src    *countingSource
-	store  *store.Memory
-	srv    *httptest.Server
-	runner *handlers.Runner
-}
-
-func setup(t *testing.T, access handlers.Access) *env {
-	t.Helper()
-	tenant, err := demo.Default(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := &countingSource{tenant: tenant}
-	eng, err := diagnosis.NewEngine(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := store.NewMemory(nil)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := handlers.NewService(handlers.Config{Access: access}, eng, src, st, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bf := teamstest.NewServer(t)
-	runner := handlers.NewRunner(4)
-	s, err := teams.New(teams.Config{AppID: appID, Password: "app-password-value", TenantID: "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a",
-		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL()}, svc, runner, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(func() { srv.Close(); _ = runner.Shutdown(context.Background()) })
-	return &env{bf: bf, src: src, store: st, srv: srv, runner: runner}
-}
-
-func (e *env) send(t *testing.T, token string, activity map[string]any) int {
-	t.Helper()
-	b, _ := json.Marshal(activity)
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/messages", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func (e *env) valid() string { return e.bf.Mint(e.bf.Claims(appID, time.Now())) }
-
-func waitCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func mentionActivity(e *env, id, text string) map[string]any {
-	return e.bf.Activity(id, channelThread, "<at>onboard-check</at> "+text, map[string]any{"entities": []any{teamstest.BotMention()}})
-}
-
+// TestForgedTokensRunNothing sends a channel mention with every kind of
+// forged or misdirected token: each gets 401, and nothing runs: no token
+// fetched, no reply, no directory read, no store write.
 func TestForgedTokensRunNothing(t *testing.T) {
 	t.Parallel()
-	e := setup(t, handlers.Access{})
+	e := setup(t, options{})
 	now := time.Now()
-	other, _ := rsa.GenerateKey(rand.Reader, 2048)
-	pubDER, _ := x509.MarshalPKIXPublicKey(&e.bf.Key.PublicKey)
-	claims := func(edit func(jwt.MapClaims)) jwt.MapClaims {
-		c := e.bf.Claims(appID, now)
-		edit(c)
-		return c
+	act := mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")
+	for _, f := range e.bf.Forgeries(appID, now) {
+		if code := teamstest.Post(t, e.h, f.Authorization, act); code != http.StatusUnauthorized {
+			t.Errorf("%s: status %d, want 401", f.Name, code)
+		}
 	}
-	forged := map[string]string{
-		"no header":            "",
-		"wrong audience":       e.bf.Mint(claims(func(c jwt.MapClaims) { c["aud"] = "another-app" })),
-		"wrong issuer":         e.bf.Mint(claims(func(c jwt.MapClaims) { c["iss"] = "https://sts.windows.net/41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a/" })),
-		"expired":              e.bf.Mint(claims(func(c jwt.MapClaims) { c["exp"] = now.Add(-10 * time.Minute).Unix() })),
-		"not yet valid":        e.bf.Mint(claims(func(c jwt.MapClaims) { c["nbf"] = now.Add(10 * time.Minute).Unix() })),
-		"no exp":               e.bf.Mint(claims(func(c jwt.MapClaims) { delete(c, "exp") })),
-		"alg none":             teamstest.Unsigned(e.bf.Claims(appID, now), e.bf.KeyID),
-		"HS256 with pub key":   e.bf.MintWith(jwt.SigningMethodHS256, pubDER, e.bf.KeyID, e.bf.Claims(appID, now)),
-		"other key, known kid": e.bf.MintWith(jwt.SigningMethodRS256, other, e.bf.KeyID, e.bf.Claims(appID, now)),
-		"unknown kid":          e.bf.MintWith(jwt.SigningMethodRS256, other, "kid-nobody-has", e.bf.Claims(appID, now)),
-		"serviceUrl mismatch":  e.bf.Mint(claims(func(c jwt.MapClaims) { c["serviceurl"] = "https://smba.evil.example/emea/" })),
-		"garbage":              "not.a.jwt",
-	}
-	for name, tok := range forged {
-		if code := e.send(t, tok, mentionActivity(e, "act-"+strings.ReplaceAll(name, " ", "-"), "adele@contoso.com")); code != http.StatusUnauthorized {
+	// A valid token, but for another activity: the key is not endorsed
+	// for the channel, or the activity claims another serviceUrl.
+	unendorsed := mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")
+	unendorsed["channelId"] = "skype"
+	moved := mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")
+	moved["serviceUrl"] = "https://smba.evil.example/emea/"
+	for name, a := range map[string]map[string]any{"unendorsed channel": unendorsed, "activity from another serviceUrl": moved} {
+		if code := e.post(t, a); code != http.StatusUnauthorized {
 			t.Errorf("%s: status %d, want 401", name, code)
 		}
 	}
-	// A channel the key is not endorsed for.
-	act := mentionActivity(e, "act-channel", "adele@contoso.com")
-	act["channelId"] = "skype"
-	if code := e.send(t, e.valid(), act); code != http.StatusUnauthorized {
-		t.Errorf("unendorsed channel: status %d, want 401", code)
-	}
-	if err := e.runner.Shutdown(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	e.drain(t)
 	if r := e.bf.Replies(); len(r) != 0 {
 		t.Errorf("forged tokens got replies: %v", r)
 	}
-	if n := len(e.bf.Issued()); n != 0 {
-		t.Errorf("forged tokens made the bot fetch %d tokens", n)
+	if n := e.bf.TokenRequests(); n != 0 {
+		t.Errorf("forged tokens made the bot ask for %d tokens", n)
+	}
+	if n := e.bf.MemberLookups(); n != 0 {
+		t.Errorf("forged tokens made the bot read the roster %d times", n)
 	}
 	if n := e.src.calls.Load(); n != 0 {
 		t.Errorf("forged tokens read the tenant %d times", n)
 	}
+	if n := e.store.writes.Load(); n != 0 {
+		t.Errorf("forged tokens wrote to the store %d times", n)
+	}
 	if got, _ := e.store.Recent(t.Context(), 5); len(got) != 0 {
 		t.Errorf("forged tokens were audited: %v", got)
 	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"issuer":"https://sts.windows.net/`) {
+		t.Errorf("the log does not name the issuer of the refused Entra token:\n%s", logs)
+	}
+	for _, f := range e.bf.Forgeries(appID, now) {
+		if _, tok, _ := strings.Cut(f.Authorization, " "); len(tok) > 20 && strings.Contains(logs, tok[len(tok)-20:]) {
+			t.Errorf("the log holds the %s token", f.Name)
+		}
+	}
 }
 
+// TestRefusalClaimsNothing: a refused delivery is answered once its token
+// is valid, so the refusals claimed no dedup key.
+func TestRefusalClaimsNothing(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	act := mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")
+	teamstest.Post(t, e.h, e.bf.Forgeries(appID, time.Now())[1].Authorization, act)
+	if code := e.post(t, act); code != http.StatusOK {
+		t.Fatalf("valid token: status %d", code)
+	}
+	if got := e.bf.Wait(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "CA015") {
+		t.Errorf("the delivery refused before was not answered: %v", got)
+	}
+}
+
+// TestChannelMentionAnsweredInThread: a mention in a channel thread is
+// answered in that thread with the card naming the blocking policy, under
+// a token from the token endpoint; the card's buttons and a typed
+// follow-up run in the same thread; one token serves every reply.
 func TestChannelMentionAnsweredInThread(t *testing.T) {
 	t.Parallel()
-	e := setup(t, handlers.Access{})
-	if code := e.send(t, e.valid(), mentionActivity(e, "1700000000001", "onboard-check adele@contoso.com")); code != http.StatusOK {
-		t.Fatalf("status %d", code)
+	e := setup(t, options{})
+	if code := e.post(t, mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")); code != http.StatusOK {
+		t.Fatalf("status %d, want 200", code)
 	}
 	replies := e.bf.Wait(waitCtx(t), 1)
 	if len(replies) != 1 {
 		t.Fatalf("replies = %v", replies)
 	}
 	r := replies[0]
-	wantPath := "/v3/conversations/19:helpdesk@thread.tacv2%3Bmessageid=1700000000001/activities/1700000000001"
+	const wantPath = "/v3/conversations/19:helpdesk@thread.tacv2%3Bmessageid=1700000000001/activities/1700000000001"
 	if r.Path != wantPath {
 		t.Errorf("path = %s, want %s", r.Path, wantPath)
 	}
 	if issued := e.bf.Issued(); len(issued) != 1 || r.Authorization != "Bearer "+issued[0] {
-		t.Errorf("authorization %q, issued %v", r.Authorization, issued)
+		t.Errorf("Authorization = %q; the token endpoint issued %v", r.Authorization, issued)
 	}
-	if r.Body["replyToId"] != "1700000000001" {
-		t.Errorf("replyToId = %v", r.Body["replyToId"])
+	if r.Body["type"] != "message" || r.Body["replyToId"] != "1700000000001" {
+		t.Errorf("type %v, replyToId %v; want a message replying to 1700000000001", r.Body["type"], r.Body["replyToId"])
 	}
-	b, _ := json.Marshal(r.Body)
-	if !strings.Contains(string(b), "CA015 Block admin portals outside HQ network") || !strings.Contains(string(b), teams.CardContentType) ||
-		!strings.Contains(string(b), `"version":"1.5"`) {
-		t.Errorf("reply lacks the card naming CA015: %s", b)
+	if conv, _ := r.Body["conversation"].(map[string]any); conv["id"] != channelThread {
+		t.Errorf("conversation = %v, want %s", r.Body["conversation"], channelThread)
+	}
+	if text, _ := r.Body["text"].(string); !strings.Contains(text, "CA015") {
+		t.Errorf("text fallback %q does not name the policy", text)
+	}
+	c := content(t, r)
+	if c["version"] != "1.5" || c["type"] != "AdaptiveCard" {
+		t.Errorf("card type %v version %v, want AdaptiveCard 1.5", c["type"], c["version"])
+	}
+	if b, _ := json.Marshal(c); !bytes.Contains(b, []byte("CA015 Block admin portals outside HQ network")) || bytes.Contains(b, []byte("Action.Execute")) {
+		t.Errorf("card does not name CA015, or uses Action.Execute: %s", b)
 	}
 
-	// The card's Details button, then a redelivery of the same submit.
-	var id string
-	for _, a := range r.Body["attachments"].([]any)[0].(map[string]any)["content"].(map[string]any)["actions"].([]any) {
-		if d, ok := a.(map[string]any)["data"].(map[string]any); ok && d["action"] == "details" {
-			id = d["id"].(string)
+	// The Details button, delivered twice; the Recheck button; a typed
+	// follow-up in the thread.
+	details := e.bf.Activity("1700000000099", channelThread, "", map[string]any{"value": buttonData(t, r, "details"), "replyToId": "reply-1"})
+	e.post(t, details)
+	e.post(t, details)
+	e.post(t, e.bf.Activity("1700000000100", channelThread, "", map[string]any{"value": buttonData(t, r, "recheck")}))
+	e.post(t, mentionActivity(e, "1700000000101", channelThread, "policy CA015"))
+	e.drain(t)
+	replies = e.bf.Messages()
+	if len(replies) != 4 {
+		t.Fatalf("%d replies, want the diagnosis, details once, recheck and policy: %v", len(replies), replies)
+	}
+	byActivity := map[string]teamstest.Reply{}
+	for _, r := range replies {
+		if r.Conversation != channelThread {
+			t.Errorf("reply outside the thread: %s", r.Path)
+		}
+		byActivity[r.ReplyTo] = r
+	}
+	for id, want := range map[string]string{"1700000000099": "53003", "1700000000100": "CA015", "1700000000101": "Block admin portals outside HQ network"} {
+		if r, ok := byActivity[id]; !ok || !contains(r, want) {
+			t.Errorf("the reply to %s does not mention %s: %v", id, want, r)
 		}
 	}
-	submit := e.bf.Activity("1700000000099", channelThread, "", map[string]any{"value": map[string]any{"action": "details", "id": id}})
-	e.send(t, e.valid(), submit)
-	e.send(t, e.valid(), submit)
-	replies = e.bf.Wait(waitCtx(t), 2)
-	if err := e.runner.Shutdown(t.Context()); err != nil {
-		t.Fatal(err)
+	if n := e.bf.TokenRequests(); n != 1 {
+		t.Errorf("%d token requests for four replies; want one, cached", n)
 	}
-	replies = e.bf.Replies()
-	if len(replies) != 2 || !strings.Contains(replies[1].Path, "messageid=1700000000001/activities/1700000000099") {
-		t.Errorf("details not answered once in the thread: %v", replies)
-	}
-	if n := len(e.bf.Issued()); n != 1 {
-		t.Errorf("%d tokens fetched for two replies; want one, cached", n)
+	if n := e.src.calls.Load(); n != 2 {
+		t.Errorf("%d directory reads; want the check and the recheck", n)
 	}
 }
 
-func TestPersonMentionAndDutch(t *testing.T) {
+// TestAnsweredBeforeDiagnosis: the HTTP request is answered while the
+// directory is still being read; the reply follows.
+func TestAnsweredBeforeDiagnosis(t *testing.T) {
 	t.Parallel()
-	e := setup(t, handlers.Access{})
-	megan := map[string]any{"type": "mention", "text": "<at>Megan Bowen</at>",
-		"mentioned": map[string]any{"id": "29:megan", "name": "Megan Bowen", "aadObjectId": "aadbf6d9-e584-5914-b677-617ece9fb069"}}
-	act := e.bf.Activity("p1", "a:1personalchat", "onboard-check <at>Megan Bowen</at>", map[string]any{"entities": []any{megan}, "locale": "nl-NL"})
-	e.send(t, e.valid(), act)
-	replies := e.bf.Wait(waitCtx(t), 1)
-	b, _ := json.Marshal(replies)
-	if len(replies) != 1 || !strings.Contains(string(b), "megan@contoso.com") || !strings.Contains(string(b), "Risico") {
-		t.Errorf("mention of Megan in Dutch: %s", b)
+	gate := make(chan struct{})
+	e := setup(t, options{gate: gate})
+	if code := e.post(t, mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")); code != http.StatusOK {
+		t.Fatalf("status %d, want 200 before the diagnosis", code)
+	}
+	if n := len(e.bf.Messages()); n != 0 {
+		t.Fatalf("%d replies before the directory answered", n)
+	}
+	close(gate)
+	if got := e.bf.WaitFor(waitCtx(t), 1, "message"); len(got) != 1 || !contains(got[0], "CA015") {
+		t.Errorf("replies = %v", got)
 	}
 }
 
+// TestPersonalChat: in a one-to-one chat the bot needs no mention, the
+// chat is the thread, and a card's button acts on that card's diagnosis
+// even after another account was checked.
+func TestPersonalChat(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	e.post(t, e.bf.PersonalActivity("p1", "onboard-check adele@contoso.com", nil))
+	adele := e.bf.Wait(waitCtx(t), 1)
+	e.post(t, e.bf.PersonalActivity("p2", "megan@contoso.com", nil))
+	e.bf.Wait(waitCtx(t), 2)
+	e.post(t, e.bf.PersonalActivity("p3", "", map[string]any{"value": buttonData(t, adele[0], "details")}))
+	e.post(t, e.bf.PersonalActivity("p4", "signins", nil))
+	e.drain(t)
+	got := map[string]teamstest.Reply{}
+	for _, r := range e.bf.Messages() {
+		got[r.ReplyTo] = r
+	}
+	if len(got) != 4 {
+		t.Fatalf("%d replies, want 4: %v", len(got), got)
+	}
+	if p := got["p1"].Path; p != "/v3/conversations/a:1personal-chat-with-jan/activities/p1" {
+		t.Errorf("path = %s", p)
+	}
+	if r := got["p3"]; !contains(r, "adele@contoso.com") || contains(r, "megan@contoso.com") {
+		t.Errorf("Details of adele's card showed another diagnosis: %v", r)
+	}
+	if r := got["p4"]; !contains(r, "megan@contoso.com") {
+		t.Errorf("signins typed after megan's check: %v", r)
+	}
+}
+
+// TestGroupChat: a mention in a group chat is answered in that chat.
+func TestGroupChat(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	e.post(t, e.bf.GroupActivity("g1", "<at>onboard-check</at> explain 53003", map[string]any{"entities": []any{teamstest.BotMention()}}))
+	got := e.bf.Wait(waitCtx(t), 1)
+	if len(got) != 1 || got[0].Path != "/v3/conversations/19:group-chat@thread.v2/activities/g1" || !contains(got[0], "53003") {
+		t.Errorf("replies = %v", got)
+	}
+}
+
+// TestPersonMention: a mentioned person is checked by the aadObjectId of
+// the mention, and the reply is in the activity's locale.
+func TestPersonMention(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	act := e.bf.Activity("m1", channelThread, "<at>onboard-check</at> onboard-check <at>Megan Bowen</at>",
+		map[string]any{"entities": []any{teamstest.BotMention(), teamstest.Mention("29:megan", "Megan Bowen", meganID)}, "locale": "nl-NL"})
+	e.post(t, act)
+	got := e.bf.Wait(waitCtx(t), 1)
+	if len(got) != 1 || !contains(got[0], "megan@contoso.com") || !contains(got[0], "Risico") || got[0].Body["locale"] != "nl" {
+		t.Errorf("Dutch reply about Megan = %v", got)
+	}
+	if n := e.bf.MemberLookups(); n != 0 {
+		t.Errorf("%d roster lookups for a mention that carries its aadObjectId", n)
+	}
+}
+
+// TestPersonMentionThroughRoster: a mention without aadObjectId is
+// resolved through the team's roster.
 func TestPersonMentionThroughRoster(t *testing.T) {
 	t.Parallel()
-	e := setup(t, handlers.Access{})
-	e.bf.AddMember("29:megan", "aadbf6d9-e584-5914-b677-617ece9fb069", "megan@contoso.com")
-	megan := map[string]any{"type": "mention", "text": "<at>Megan Bowen</at>", "mentioned": map[string]any{"id": "29:megan", "name": "Megan Bowen"}}
-	e.send(t, e.valid(), e.bf.Activity("p2", "a:1personalchat", "onboard-check <at>Megan Bowen</at>", map[string]any{"entities": []any{megan}}))
-	replies := e.bf.Wait(waitCtx(t), 1)
-	if len(replies) != 1 || !strings.Contains(replies[0].String(), "megan@contoso.com") {
-		t.Errorf("mention without aadObjectId: %v", replies)
+	e := setup(t, options{})
+	e.bf.AddMember("29:megan", meganID, "megan@contoso.com")
+	e.post(t, e.bf.Activity("m2", channelThread, "<at>onboard-check</at> onboard-check <at>Megan Bowen</at>",
+		map[string]any{"entities": []any{teamstest.BotMention(), teamstest.Mention("29:megan", "Megan Bowen", "")}}))
+	got := e.bf.Wait(waitCtx(t), 1)
+	if len(got) != 1 || !contains(got[0], "megan@contoso.com") {
+		t.Errorf("mention without aadObjectId: %v", got)
+	}
+	if n := e.bf.MemberLookups(); n != 1 {
+		t.Errorf("%d roster lookups, want 1", n)
 	}
 }
 
+// TestTenantBinding: with MICROSOFT_APP_TENANT_ID set, a message from
+// another tenant is refused politely and nothing is read or stored.
 func TestTenantBinding(t *testing.T) {
 	t.Parallel()
-	e := setup(t, handlers.Access{TeamsTenant: "another-tenant"})
-	e.send(t, e.valid(), mentionActivity(e, "t1", "adele@contoso.com"))
-	replies := e.bf.Wait(waitCtx(t), 1)
-	if len(replies) != 1 || !strings.Contains(replies[0].String(), "not on the list") {
-		t.Errorf("refusal = %v", replies)
+	e := setup(t, options{tenant: "8a1c9e3b-0000-4000-8000-000000000001"})
+	if code := e.post(t, mentionActivity(e, "t1", channelThread, "onboard-check adele@contoso.com")); code != http.StatusOK {
+		t.Errorf("status %d, want 200", code)
+	}
+	e.drain(t)
+	got := e.bf.Messages()
+	if len(got) != 1 || !contains(got[0], "another tenant") || contains(got[0], "adele") {
+		t.Errorf("refusal = %v", got)
 	}
 	if n := e.src.calls.Load(); n != 0 {
 		t.Errorf("a refused tenant read the directory %d times", n)
 	}
-}
-
-func TestConnectorRetries(t *testing.T) {
-	t.Parallel()
-	e := setup(t, handlers.Access{})
-	e.bf.Throttle(1)
-	e.bf.Unauthorize(1)
-	e.send(t, e.valid(), mentionActivity(e, "r1", "explain 53003"))
-	replies := e.bf.Wait(waitCtx(t), 3)
-	if len(replies) != 3 {
-		t.Fatalf("replies = %d, want 429, 401, then delivered", len(replies))
-	}
-	if issued := e.bf.Issued(); len(issued) != 2 || replies[2].Authorization != "Bearer "+issued[1] {
-		t.Errorf("after a 401 the token was not renewed: issued %v, last %q", issued, replies[2].Authorization)
+	if n := e.store.writes.Load(); n != 0 {
+		t.Errorf("a refused tenant wrote to the store %d times", n)
 	}
 }
 
-func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
+// TestAccessRefusal: a requester outside the allow-lists is refused by
+// the service, in the thread.
+func TestAccessRefusal(t *testing.T) {
 	t.Parallel()
-	e := setup(t, handlers.Access{})
-	other, _ := rsa.GenerateKey(rand.Reader, 2048)
-	for i := range 5 {
-		tok := e.bf.MintWith(jwt.SigningMethodRS256, other, "rotated-"+string(rune('a'+i)), e.bf.Claims(appID, time.Now()))
-		e.send(t, tok, mentionActivity(e, "k", "help"))
+	e := setup(t, options{access: handlers.Access{TeamsUsers: []string{"00000000-0000-0000-0000-00000000abcd"}}})
+	e.post(t, mentionActivity(e, "a1", channelThread, "onboard-check adele@contoso.com"))
+	e.drain(t)
+	if got := e.bf.Messages(); len(got) != 1 || !contains(got[0], "not on the list") {
+		t.Errorf("refusal = %v", got)
 	}
-	if n := e.bf.JWKSFetches(); n != 1 {
-		t.Errorf("JWKS fetched %d times for five unknown kids within a minute; want 1", n)
-	}
-}
-
-func TestCardGolden(t *testing.T) {
-	t.Parallel()
-	tenant, _ := demo.Default(time.Now())
-	eng, _ := diagnosis.NewEngine(nil)
-	msgs, _ := handlers.Messages()
-	for _, tt := range []struct{ name, user, lang string }{{"adele_en", "adele@contoso.com", "en"}, {"megan_nl", "megan@contoso.com", "nl"}} {
-		d, _, err := eng.Run(t.Context(), tenant, diagnosis.Query{User: tt.user}, tt.lang)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := teams.CardJSON(handlers.Reply{Kind: handlers.ReplyDiagnosis, Lang: tt.lang, Diagnosis: &d, DiagnosisID: "0123456789abcdef0123456789abcdef"}, msgs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(b) > 80<<10 {
-			t.Errorf("card of %d bytes; Teams takes about 80 KB", len(b))
-		}
-		golden.Check(t, filepath.Join("testdata", t.Name(), tt.name+".golden.json"), b, *update)
+	if n := e.src.calls.Load(); n != 0 {
+		t.Errorf("a refused requester read the directory %d times", n)
 	}
 }
 
-func TestConfig(t *testing.T) {
+// TestRedelivery: the same activity delivered twice is answered once.
+func TestRedelivery(t *testing.T) {
 	t.Parallel()
-	for _, c := range []teams.Config{{AppID: appID}, {Password: "x"}, {AppID: appID, Password: "x", Type: "Weird"},
-		{AppID: appID, Password: "x", TenantID: "t", OpenIDURL: "ftp://x"}} {
-		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "MICROSOFT_") && !strings.Contains(err.Error(), "ONBOARD_") {
-			t.Errorf("Validate(%+v) = %v; want an error naming the variable", c, err)
+	e := setup(t, options{})
+	act := mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")
+	e.post(t, act)
+	e.post(t, act)
+	e.drain(t)
+	if got := e.bf.Messages(); len(got) != 1 {
+		t.Errorf("%d replies to one activity delivered twice", len(got))
+	}
+	if n := e.src.calls.Load(); n != 1 {
+		t.Errorf("%d directory reads", n)
+	}
+}
+
+// TestUsageAndOtherActivities: a message the grammar does not know gets
+// usage; typing and reactions get nothing; a malformed activity with a
+// valid token is a 400.
+func TestUsageAndOtherActivities(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	e.post(t, mentionActivity(e, "u1", channelThread, "onboard-check not-a-user"))
+	for _, typ := range []string{"typing", "messageReaction", "installationUpdate", "invoke"} {
+		if code := e.post(t, e.bf.Activity("x-"+typ, channelThread, "", map[string]any{"type": typ})); code != http.StatusOK {
+			t.Errorf("%s: status %d", typ, code)
 		}
 	}
-	if err := (teams.Config{AppID: appID, Type: teams.TypeUserAssignedMSI}).Validate(); err != nil {
-		t.Errorf("managed identity: %v", err)
+	bad := e.bf.Activity("x", channelThread, "", nil)
+	delete(bad, "conversation")
+	if code := e.post(t, bad); code != http.StatusBadRequest {
+		t.Errorf("activity without conversation: status %d, want 400", code)
 	}
-	var logs bytes.Buffer
-	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "teams", teams.Config{AppID: appID, Password: "s3cret-app-password", TenantID: "t"})
-	if strings.Contains(logs.String(), "s3cret-app-password") {
-		t.Errorf("the log holds the password: %s", logs.String())
-	}
-}
-
-// TestCardsValidate parses the golden cards with Microsoft's adaptivecards
-// package, as Teams clients do (testdata/cardcheck; .ci/run installs it).
-func TestCardsValidate(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join("testdata", "cardcheck")
-	_, nodeErr := exec.LookPath("node")
-	_, modErr := os.Stat(filepath.Join(dir, "node_modules", "adaptivecards"))
-	if nodeErr != nil || modErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("node or the adaptivecards package is missing (run npm install in %s)", dir)
-		}
-		t.Skipf("node or %s/node_modules missing", dir)
-	}
-	cards, _ := filepath.Glob(filepath.Join("testdata", "TestCardGolden", "*.json"))
-	if len(cards) == 0 {
-		t.Fatal("no golden cards")
-	}
-	var abs []string
-	for _, c := range cards {
-		a, _ := filepath.Abs(c)
-		abs = append(abs, a)
-	}
-	cmd := exec.Command("node", append([]string{"check.js"}, abs...)...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Errorf("adaptivecards finds problems: %v\n%s", err, out)
+	e.drain(t)
+	got := e.bf.Messages()
+	if len(got) != 1 || !contains(got[0], "not-a-user") {
+		t.Errorf("replies = %v", got)
 	}
 }
 
-func TestTokensAcceptStringExpiry(t *testing.T) {
+// TestTolerantDecoding: a value that is not an object and fields of
+// unexpected types do not fail the activity.
+func TestTolerantDecoding(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":"3599","access_token":"tok-1"}`))
-	}))
-	defer srv.Close()
-	tk, err := teams.NewTokens(teams.Config{AppID: appID, Password: "pw", TenantID: "t", TokenURL: srv.URL}, srv.Client(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok, err := tk.Token(t.Context()); err != nil || tok != "tok-1" {
-		t.Errorf("Token = %q, %v", tok, err)
-	}
-}
-
-func TestWelcomeWhenAdded(t *testing.T) {
-	t.Parallel()
-	e := setup(t, handlers.Access{})
-	act := e.bf.Activity("u1", "19:helpdesk@thread.tacv2", "", map[string]any{"type": "conversationUpdate",
-		"membersAdded": []any{map[string]any{"id": "28:bot-app-id"}}})
-	if code := e.send(t, e.valid(), act); code != http.StatusOK {
+	e := setup(t, options{})
+	act := mentionActivity(e, "v1", channelThread, "explain 53003")
+	act["value"] = "a string value"
+	act["localTimezone"] = 60
+	act["channelData"] = map[string]any{"tenant": map[string]any{"id": teamstest.TenantID}, "team": "not an object", "eventType": 3}
+	if code := e.post(t, act); code != http.StatusOK {
 		t.Fatalf("status %d", code)
 	}
-	replies := e.bf.Wait(waitCtx(t), 1)
-	if len(replies) != 1 || !strings.Contains(replies[0].String(), "Check an account") {
-		t.Errorf("welcome = %v", replies)
+	if got := e.bf.Wait(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "53003") {
+		t.Errorf("replies = %v", got)
+	}
+}
+
+// TestWelcomeWhenAdded: added to a team, the bot posts how to use it as a
+// new message in the channel.
+func TestWelcomeWhenAdded(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	act := e.bf.Activity("u1", teamstest.ChannelID, "", map[string]any{"type": "conversationUpdate",
+		"membersAdded": []any{map[string]any{"id": teamstest.BotID}}})
+	if code := e.post(t, act); code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	e.post(t, act)
+	e.drain(t)
+	got := e.bf.Messages()
+	if len(got) != 1 || !contains(got[0], "Check an account") || got[0].Path != "/v3/conversations/19:helpdesk@thread.tacv2/activities" {
+		t.Errorf("welcome = %v", got)
+	}
+}
+
+// TestBodyLimit: an oversized body is refused before its token is read.
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	req := httptest.NewRequest(http.MethodPost, "/api/messages", strings.NewReader(`{"text":"`+strings.Repeat("x", 600<<10)+`"}`))
+	req.Header.Set("Authorization", "Bearer "+e.valid())
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", rec.Code)
+	}
+	if n := e.bf.JWKSFetches(); n != 0 {
+		t.Errorf("the keys were fetched %d times for an oversized body", n)
 	}
 }

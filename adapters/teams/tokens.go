@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,13 +18,20 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// renewBefore is how long before expiry a cached token is renewed.
+// renewBefore is how long before expiry a cached token is renewed (half
+// its lifetime for tokens shorter than twice that).
 const renewBefore = 5 * time.Minute
 
-// Tokens gets and caches the bot's outgoing token for the Bot Connector:
+// tokenTimeout bounds one token request.
+const tokenTimeout = 30 * time.Second
+
+// Tokens gets and caches the bot's outgoing token for the Bot Connector
+// (https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication,
+// "Authenticate requests from your bot to the Bot Connector service"):
 // client credentials for https://api.botframework.com/.default from the
-// configured token endpoint, or a user-assigned managed identity. It is
-// safe for concurrent use; concurrent renewals make one request.
+// configured token endpoint, or a user-assigned managed identity. A token
+// is reused until shortly before it expires. It is safe for concurrent
+// use; concurrent renewals make one request.
 type Tokens struct {
 	cfg    Config
 	client *http.Client
@@ -33,10 +41,11 @@ type Tokens struct {
 
 	mu      sync.Mutex
 	token   string
-	expires time.Time
+	renewAt time.Time
 }
 
-// NewTokens returns the token source; it makes no network call.
+// NewTokens returns the token source. client and now may be nil (a
+// 10-second client, time.Now). It makes no network call.
 func NewTokens(cfg Config, client *http.Client, now func() time.Time) (*Tokens, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
@@ -55,25 +64,48 @@ func NewTokens(cfg Config, client *http.Client, now func() time.Time) (*Tokens, 
 	return t, nil
 }
 
-// Token returns a valid token, from the cache while it lasts.
+// Token returns a valid token, from the cache while it lasts. The request
+// for a new one is not cancelled with ctx once it started, so that the
+// callers waiting on it are not failed by one caller leaving.
 func (t *Tokens) Token(ctx context.Context) (string, error) {
-	t.mu.Lock()
-	tok, exp := t.token, t.expires
-	t.mu.Unlock()
-	if tok != "" && t.now().Before(exp.Add(-renewBefore)) {
+	if tok := t.cached(); tok != "" {
 		return tok, nil
 	}
-	v, err, _ := t.group.Do("token", func() (any, error) { return t.fetch(ctx) })
-	if err != nil {
-		return "", err
+	ch := t.group.DoChan("token", func() (any, error) {
+		if tok := t.cached(); tok != "" {
+			return tok, nil // renewed while this caller waited for the lock
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenTimeout)
+		defer cancel()
+		return t.fetch(ctx)
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return "", res.Err
+		}
+		return res.Val.(string), nil
+	case <-ctx.Done():
+		return "", context.Cause(ctx)
 	}
-	return v.(string), nil
 }
 
-// Invalidate drops the cached token (the connector answered 401).
-func (t *Tokens) Invalidate() {
+func (t *Tokens) cached() string {
 	t.mu.Lock()
-	t.token = ""
+	defer t.mu.Unlock()
+	if t.token != "" && t.now().Before(t.renewAt) {
+		return t.token
+	}
+	return ""
+}
+
+// Invalidate drops tok from the cache: the connector answered 401 to it.
+// A token renewed in the meantime is kept.
+func (t *Tokens) Invalidate(tok string) {
+	t.mu.Lock()
+	if t.token == tok {
+		t.token = ""
+	}
 	t.mu.Unlock()
 }
 
@@ -81,7 +113,7 @@ func (t *Tokens) fetch(ctx context.Context) (string, error) {
 	if t.msi != nil {
 		at, err := t.msi.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
 		if err != nil {
-			return "", fmt.Errorf("bot token: %w", err)
+			return "", fmt.Errorf("bot token from managed identity: %w", err)
 		}
 		t.store(at.Token, at.ExpiresOn)
 		return at.Token, nil
@@ -93,6 +125,7 @@ func (t *Tokens) fetch(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("bot token: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
 	resp, err := t.client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("bot token: %w", err)
@@ -102,9 +135,14 @@ func (t *Tokens) fetch(ctx context.Context) (string, error) {
 		AccessToken string      `json:"access_token"`
 		ExpiresIn   json.Number `json:"expires_in"` // a number, or a string from older endpoints
 		Error       string      `json:"error"`
+		Description string      `json:"error_description"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(&body); err != nil || resp.StatusCode != http.StatusOK || body.AccessToken == "" {
-		return "", fmt.Errorf("bot token: status %d %s", resp.StatusCode, body.Error)
+	derr := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
+	if resp.StatusCode != http.StatusOK || derr != nil || body.AccessToken == "" {
+		// error_description starts with the AADSTS code, which says what
+		// is wrong with the app registration; it holds no secret.
+		desc, _, _ := strings.Cut(body.Description, "\n")
+		return "", fmt.Errorf("bot token: status %d %s %s", resp.StatusCode, body.Error, cutRunes(desc, 200))
 	}
 	secs, err := body.ExpiresIn.Int64()
 	if err != nil || secs <= 0 {
@@ -115,7 +153,16 @@ func (t *Tokens) fetch(ctx context.Context) (string, error) {
 }
 
 func (t *Tokens) store(tok string, exp time.Time) {
+	lead := min(renewBefore, exp.Sub(t.now())/2)
 	t.mu.Lock()
-	t.token, t.expires = tok, exp
+	t.token, t.renewAt = tok, exp.Add(-lead)
 	t.mu.Unlock()
+}
+
+func cutRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
 }

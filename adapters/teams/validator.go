@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"slices"
@@ -18,24 +19,38 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// skew is the clock difference tolerated on exp and nbf.
+// skew is the clock difference tolerated on exp, nbf and iat.
 const skew = 5 * time.Minute
 
 // refetchEvery bounds how often an unknown kid makes the validator fetch
-// the keys again.
-const refetchEvery = time.Minute
+// the keys again; a fetch that failed is retried sooner.
+const (
+	refetchEvery  = time.Minute
+	retryFailed   = 5 * time.Second
+	keysMaxAge    = 24 * time.Hour
+	fetchTimeout  = 10 * time.Second
+	maxMetadata   = 1 << 20
+	maxTokenBytes = 16 << 10
+)
 
 // ErrUnauthorized is every validation failure; the reason is in the wrapped
 // error, for the log only.
 var ErrUnauthorized = errors.New("teams: unauthorized")
 
 // Validator checks the bearer token of an incoming Bot Framework request
-// (https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication):
+// (https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication,
+// "Authenticate requests from the Bot Connector service to your bot"):
 // RS256 only, signed by a key from the JWKS the OpenID metadata names,
 // issuer https://api.botframework.com, audience the bot's app id, exp
-// required, exp and nbf within five minutes, the serviceurl claim equal to
-// the activity's serviceUrl, and the key endorsed for the activity's channel.
-// Keys are cached and fetched again on an unknown kid, at most once a minute.
+// required, exp, nbf and iat within five minutes, the serviceurl claim
+// equal to the activity's serviceUrl, and the key endorsed for the
+// activity's channel where the JWKS lists endorsements.
+//
+// Keys are cached. An unknown kid fetches them again at most once a
+// minute, and keys older than a day are refreshed on use (kept if the
+// refresh fails), so a rotated key is picked up and a withdrawn one
+// dropped. Concurrent fetches are one request. It is safe for concurrent
+// use.
 type Validator struct {
 	appID  string
 	url    string
@@ -45,19 +60,22 @@ type Validator struct {
 
 	mu        sync.Mutex
 	keys      map[string]jwk
-	fetchedAt time.Time
+	loadedAt  time.Time // last successful fetch
+	fetchedAt time.Time // last attempt
+	failed    bool      // the last attempt failed
 }
 
 type jwk struct {
 	key          *rsa.PublicKey
-	endorsements []string
+	endorsements []string // nil: the JWKS lists none for this key
 }
 
 // NewValidator returns a validator for the app id and OpenID metadata URL.
-// It makes no network call until the first token.
+// client and now may be nil (a 10-second client, time.Now). It makes no
+// network call until the first token.
 func NewValidator(appID, openIDURL string, client *http.Client, now func() time.Time) *Validator {
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = &http.Client{Timeout: fetchTimeout}
 	}
 	if now == nil {
 		now = time.Now
@@ -71,13 +89,21 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
-// Validate checks the Authorization header for an activity from
-// serviceURL on channelID. Any failure wraps ErrUnauthorized; issuer is the
-// token's claimed issuer (for the log), when it could be read.
+// Validate checks the Authorization header of an activity from serviceURL
+// on channelID. Any failure wraps ErrUnauthorized. issuer is the token's
+// claimed issuer, for the log, whenever the token could be decoded (also
+// when it was refused); the token itself must never be logged.
 func (v *Validator) Validate(ctx context.Context, authorization, serviceURL, channelID string) (issuer string, err error) {
-	raw, ok := strings.CutPrefix(authorization, "Bearer ")
-	if !ok || raw == "" {
+	if v.appID == "" {
+		return "", fmt.Errorf("%w: no app id to check the audience against", ErrUnauthorized)
+	}
+	scheme, raw, _ := strings.Cut(authorization, " ")
+	raw = strings.TrimSpace(raw)
+	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		return "", fmt.Errorf("%w: no bearer token", ErrUnauthorized)
+	}
+	if len(raw) > maxTokenBytes {
+		return "", fmt.Errorf("%w: token of %d bytes", ErrUnauthorized, len(raw))
 	}
 	var claims Claims
 	var endorsements []string
@@ -89,87 +115,136 @@ func (v *Validator) Validate(ctx context.Context, authorization, serviceURL, cha
 		}
 		endorsements = k.endorsements
 		return k.key, nil
-	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(Issuer), jwt.WithAudience(v.appID),
-		jwt.WithExpirationRequired(), jwt.WithLeeway(skew), jwt.WithTimeFunc(v.now))
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithIssuer(Issuer), jwt.WithAudience(v.appID),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(skew), jwt.WithTimeFunc(v.now))
 	issuer = claims.Issuer
 	if err != nil || !tok.Valid {
 		return issuer, fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	}
-	if claims.ServiceURL == "" || !strings.EqualFold(strings.TrimSuffix(claims.ServiceURL, "/"), strings.TrimSuffix(serviceURL, "/")) {
-		return issuer, fmt.Errorf("%w: serviceurl claim does not match the activity", ErrUnauthorized)
+	if claims.ServiceURL == "" || !sameServiceURL(claims.ServiceURL, serviceURL) {
+		return issuer, fmt.Errorf("%w: the serviceurl claim does not match the activity's serviceUrl", ErrUnauthorized)
 	}
-	if len(endorsements) > 0 && !slices.Contains(endorsements, channelID) {
-		return issuer, fmt.Errorf("%w: key not endorsed for channel %q", ErrUnauthorized, channelID)
+	if endorsements != nil && (channelID == "" || !slices.Contains(endorsements, channelID)) {
+		return issuer, fmt.Errorf("%w: the signing key is not endorsed for channel %q", ErrUnauthorized, channelID)
 	}
 	return issuer, nil
 }
 
-// key returns the key with the kid, fetching the keys when it is unknown.
+// sameServiceURL compares a token's serviceurl claim with an activity's
+// serviceUrl: the same URL, give or take a trailing slash and the case of
+// the scheme and host.
+func sameServiceURL(claim, activity string) bool {
+	norm := func(s string) string {
+		s = strings.TrimSuffix(s, "/")
+		scheme, rest, ok := strings.Cut(s, "://")
+		if !ok {
+			return s
+		}
+		host, path, _ := strings.Cut(rest, "/")
+		return strings.ToLower(scheme) + "://" + strings.ToLower(host) + "/" + path
+	}
+	return activity != "" && norm(claim) == norm(activity)
+}
+
+// key returns the key with the kid, fetching the keys when the kid is
+// unknown (at most once a minute) or the keys are a day old.
 func (v *Validator) key(ctx context.Context, kid string) (jwk, error) {
 	if kid == "" {
 		return jwk{}, errors.New("token has no kid")
 	}
 	v.mu.Lock()
 	k, ok := v.keys[kid]
-	stale := v.keys == nil || v.now().Sub(v.fetchedAt) >= refetchEvery
+	fresh := v.now().Sub(v.loadedAt) < keysMaxAge
 	v.mu.Unlock()
-	if ok {
+	if ok && fresh {
 		return k, nil
 	}
-	if !stale {
-		return jwk{}, fmt.Errorf("unknown kid %q", kid)
-	}
-	_, err, _ := v.group.Do("keys", func() (any, error) { return nil, v.fetch(ctx) })
-	if err != nil {
-		return jwk{}, err
-	}
+	err := v.refresh(ctx)
 	v.mu.Lock()
-	defer v.mu.Unlock()
-	if k, ok := v.keys[kid]; ok {
+	k, ok = v.keys[kid]
+	v.mu.Unlock()
+	switch {
+	case ok:
 		return k, nil
+	case err != nil:
+		return jwk{}, err
 	}
 	return jwk{}, fmt.Errorf("unknown kid %q", kid)
 }
 
-// fetch reads the OpenID metadata and its JWKS.
-func (v *Validator) fetch(ctx context.Context) error {
-	v.mu.Lock()
-	v.fetchedAt = v.now() // a failed fetch also waits a minute
-	v.mu.Unlock()
+// refresh fetches the keys unless that was tried too recently; concurrent
+// callers share one fetch, which outlives none of their contexts' values
+// but is not cancelled with the first caller's request.
+func (v *Validator) refresh(ctx context.Context) error {
+	_, err, _ := v.group.Do("keys", func() (any, error) {
+		v.mu.Lock()
+		wait := refetchEvery
+		if v.failed {
+			wait = retryFailed
+		}
+		if !v.fetchedAt.IsZero() && v.now().Sub(v.fetchedAt) < wait {
+			v.mu.Unlock()
+			return nil, nil
+		}
+		v.fetchedAt = v.now()
+		v.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		defer cancel()
+		keys, err := v.fetch(ctx)
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		v.failed = err != nil
+		if err != nil {
+			return nil, err
+		}
+		v.keys, v.loadedAt = keys, v.now()
+		return nil, nil
+	})
+	return err
+}
+
+// jwkSet is the JSON Web Key Set of the Bot Framework, with its
+// endorsements: the channels a key may sign for.
+type jwkSet struct {
+	Keys []struct {
+		Kty          string   `json:"kty"`
+		Use          string   `json:"use"`
+		Kid          string   `json:"kid"`
+		N            string   `json:"n"`
+		E            string   `json:"e"`
+		Endorsements []string `json:"endorsements"`
+	} `json:"keys"`
+}
+
+// fetch reads the OpenID metadata and the JWKS it names.
+func (v *Validator) fetch(ctx context.Context) (map[string]jwk, error) {
 	var meta struct {
 		JWKSURI string `json:"jwks_uri"`
 	}
 	if err := v.getJSON(ctx, v.url, &meta); err != nil {
-		return fmt.Errorf("openid metadata: %w", err)
+		return nil, fmt.Errorf("openid metadata: %w", err)
 	}
-	var set struct {
-		Keys []struct {
-			Kty          string   `json:"kty"`
-			Kid          string   `json:"kid"`
-			N            string   `json:"n"`
-			E            string   `json:"e"`
-			Endorsements []string `json:"endorsements"`
-		} `json:"keys"`
-	}
+	var set jwkSet
 	if err := v.getJSON(ctx, meta.JWKSURI, &set); err != nil {
-		return fmt.Errorf("jwks: %w", err)
+		return nil, fmt.Errorf("jwks: %w", err)
 	}
 	keys := map[string]jwk{}
 	for _, k := range set.Keys {
-		if k.Kty != "RSA" || k.Kid == "" {
+		if k.Kty != "RSA" || k.Kid == "" || (k.Use != "" && k.Use != "sig") {
 			continue
 		}
-		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
-		e, err2 := base64.RawURLEncoding.DecodeString(k.E)
-		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 {
-			continue
+		n, err1 := base64.RawURLEncoding.DecodeString(strings.TrimRight(k.N, "="))
+		e, err2 := base64.RawURLEncoding.DecodeString(strings.TrimRight(k.E, "="))
+		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 || len(n) < 256 {
+			continue // not an RSA key of 2048 bits or more
 		}
-		keys[k.Kid] = jwk{key: &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}, endorsements: k.Endorsements}
+		keys[k.Kid] = jwk{key: &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())},
+			endorsements: k.Endorsements}
 	}
-	v.mu.Lock()
-	v.keys = keys
-	v.mu.Unlock()
-	return nil
+	if len(keys) == 0 {
+		return nil, errors.New("jwks: no RSA signing keys")
+	}
+	return keys, nil
 }
 
 func (v *Validator) getJSON(ctx context.Context, url string, out any) error {
@@ -180,13 +255,15 @@ func (v *Validator) getJSON(ctx context.Context, url string, out any) error {
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Accept", "application/json")
 	resp, err := v.client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxMetadata))
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
-	return json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(out)
+	return json.NewDecoder(io.LimitReader(resp.Body, maxMetadata)).Decode(out)
 }

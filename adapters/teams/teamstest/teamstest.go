@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,75 +23,179 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
+// Issuer and Scope are the Bot Framework's, as the real service uses them.
+const (
+	Issuer = "https://api.botframework.com"
+	Scope  = "https://api.botframework.com/.default"
+)
+
+// Ids of the people and the bot in the activities the fake builds.
+const (
+	BotID       = "28:bot-app-id"
+	BotName     = "onboard-check"
+	TenantID    = "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a"
+	RequesterID = "7f6c1f5e-1111-4d5e-9a0b-0c1d2e3f4a5b" // the asker's AAD object id
+	TeamID      = "19:team@thread.tacv2"
+	ChannelID   = "19:helpdesk@thread.tacv2"
+)
+
 // Reply is one activity the connector received.
 type Reply struct {
-	Path          string // /v3/conversations/{id}/activities/{replyTo}, as sent (escaped)
-	Authorization string
+	Path          string // /v3/conversations/{id}/activities[/{replyTo}], as sent (escaped)
+	Conversation  string // the conversation id, unescaped
+	ReplyTo       string // the activity id in the path, if any
+	Authorization string // the Authorization header as sent
+	Type          string // the activity type: message, typing
 	Body          map[string]any
 }
 
-// Server is a fake Bot Framework.
+// String describes a reply for test messages.
+func (r Reply) String() string {
+	b, _ := json.Marshal(r.Body)
+	return fmt.Sprintf("%s %s", r.Path, strings.TrimSpace(string(b)))
+}
+
+// key is one signing key of the JWKS.
+type key struct {
+	id           string
+	priv         *rsa.PrivateKey
+	endorsements []string
+}
+
+// Server is a fake Bot Framework: OpenID metadata and JWKS, a token
+// endpoint and a connector. It is safe for concurrent use.
 type Server struct {
-	tb    testing.TB
-	srv   *httptest.Server
+	tb   testing.TB
+	mux  *http.ServeMux
+	srv  *httptest.Server // nil for NewOffline
+	base string
+
+	// Key signs the tokens Mint issues; KeyID is its kid in the JWKS.
 	Key   *rsa.PrivateKey
 	KeyID string
 
-	mu          sync.Mutex
-	changed     chan struct{}
-	replies     []Reply
-	tokens      int
-	jwksFetches int
-	issued      []string
-	members     map[string]map[string]any
-	limit       int // replies to answer 429 before accepting
-	unauthorize int // replies to answer 401
+	mu           sync.Mutex
+	keys         []key
+	changed      chan struct{}
+	replies      []Reply
+	tokenCalls   int
+	issued       []string
+	lifetime     int // expires_in of issued tokens, seconds
+	clientID     string
+	secret       string
+	jwksFetches  int
+	members      map[string]map[string]any
+	throttle     int
+	retryAfter   string
+	unauthorize  int
+	memberLookup int
 }
 
-// NewServer starts a fake Bot Framework for the test.
+// NewServer starts a fake Bot Framework on a local port for the test. Its
+// URL is the serviceUrl of the activities it builds and of the tokens it
+// mints.
 func NewServer(tb testing.TB) *Server {
 	tb.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := &Server{tb: tb, Key: key, KeyID: "test-key-1", changed: make(chan struct{})}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /openid", s.handleOpenID)
-	mux.HandleFunc("GET /keys", s.handleKeys)
-	mux.HandleFunc("POST /token", s.handleToken)
-	mux.HandleFunc("POST /v3/conversations/", s.handleReply)
-	mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", s.handleMember)
-	s.srv = httptest.NewServer(mux)
+	s := newServer(tb)
+	s.srv = httptest.NewServer(s.mux)
+	s.base = s.srv.URL
 	tb.Cleanup(s.srv.Close)
 	return s
 }
 
-// URL is the server's base; it is also the serviceUrl of minted activities.
-func (s *Server) URL() string { return s.srv.URL }
+// NewOffline returns a fake that listens nowhere: reach it with Client,
+// whose transport calls its handlers in the calling goroutine. That keeps
+// tests inside a testing/synctest bubble, where a real listener would stop
+// the fake clock. Its URL is https://smba.botframework.test.
+func NewOffline(tb testing.TB) *Server {
+	tb.Helper()
+	s := newServer(tb)
+	s.base = "https://smba.botframework.test"
+	return s
+}
+
+func newServer(tb testing.TB) *Server {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := &Server{tb: tb, Key: priv, KeyID: "test-key-1", changed: make(chan struct{}), lifetime: 3599, retryAfter: "1",
+		keys: []key{{id: "test-key-1", priv: priv, endorsements: []string{"msteams", "emulator"}}}}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /openid", s.handleOpenID)
+	s.mux.HandleFunc("GET /keys", s.handleKeys)
+	s.mux.HandleFunc("POST /token", s.handleToken)
+	s.mux.HandleFunc("POST /v3/conversations/{conv}/activities", s.handleActivity)
+	s.mux.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", s.handleActivity)
+	s.mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", s.handleMember)
+	return s
+}
+
+// URL is the fake's base; it is also the serviceUrl of its activities.
+func (s *Server) URL() string { return s.base }
 
 // OpenIDURL is the OpenID metadata address.
-func (s *Server) OpenIDURL() string { return s.srv.URL + "/openid" }
+func (s *Server) OpenIDURL() string { return s.base + "/openid" }
 
 // TokenURL is the client-credentials token endpoint.
-func (s *Server) TokenURL() string { return s.srv.URL + "/token" }
+func (s *Server) TokenURL() string { return s.base + "/token" }
+
+// Client returns an HTTP client that reaches the fake in-process and
+// refuses every other host, so a test also proves that nothing else was
+// called.
+func (s *Server) Client() *http.Client {
+	u, _ := url.Parse(s.base)
+	return &http.Client{Transport: inProcess{host: u.Host, h: s.mux}}
+}
+
+type inProcess struct {
+	host string
+	h    http.Handler
+}
+
+func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host != t.host {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, fmt.Errorf("teamstest: no route to %s", r.URL.Host)
+	}
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	req := r.Clone(r.Context())
+	if req.Body == nil {
+		req.Body = http.NoBody
+	}
+	req.RequestURI = r.URL.RequestURI()
+	req.RemoteAddr = "192.0.2.1:443"
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, req)
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
 
 func (s *Server) handleOpenID(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, map[string]any{"issuer": "https://api.botframework.com", "jwks_uri": s.srv.URL + "/keys",
+	writeJSON(w, http.StatusOK, map[string]any{"issuer": Issuer, "jwks_uri": s.base + "/keys",
 		"id_token_signing_alg_values_supported": []string{"RS256"}, "token_endpoint_auth_methods_supported": []string{"private_key_jwt"}})
 }
 
 func (s *Server) handleKeys(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	s.jwksFetches++
+	var keys []map[string]any
+	for _, k := range s.keys {
+		jwk := map[string]any{"kty": "RSA", "use": "sig", "kid": k.id,
+			"n": base64.RawURLEncoding.EncodeToString(k.priv.N.Bytes()),
+			"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.priv.E)).Bytes())}
+		if k.endorsements != nil {
+			jwk["endorsements"] = k.endorsements
+		}
+		keys = append(keys, jwk)
+	}
 	s.mu.Unlock()
-	pub := s.Key.PublicKey
-	writeJSON(w, map[string]any{"keys": []map[string]any{{
-		"kty": "RSA", "use": "sig", "kid": s.KeyID,
-		"n":            base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		"e":            base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-		"endorsements": []string{"msteams", "emulator"},
-	}}})
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 }
 
 // JWKSFetches counts how often the keys were read.
@@ -98,59 +205,133 @@ func (s *Server) JWKSFetches() int {
 	return s.jwksFetches
 }
 
+// RotateKey publishes a new signing key, as the Bot Framework does every
+// few weeks, and makes Mint use it. The old key stays published.
+func (s *Server) RotateKey() string {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := "test-key-" + strconv.Itoa(len(s.keys)+1)
+	s.keys = append(s.keys, key{id: id, priv: priv, endorsements: []string{"msteams", "emulator"}})
+	s.Key, s.KeyID = priv, id
+	return id
+}
+
+// ExpectClient makes the token endpoint issue tokens only to this client
+// id and secret; by default it issues to anyone.
+func (s *Server) ExpectClient(id, secret string) {
+	s.mu.Lock()
+	s.clientID, s.secret = id, secret
+	s.mu.Unlock()
+}
+
+// SetTokenLifetime sets expires_in of the tokens issued from now on.
+func (s *Server) SetTokenLifetime(d time.Duration) {
+	s.mu.Lock()
+	s.lifetime = int(d / time.Second)
+	s.mu.Unlock()
+}
+
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil || r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("scope") != "https://api.botframework.com/.default" {
-		w.WriteHeader(http.StatusBadRequest)
-		writeJSON(w, map[string]any{"error": "invalid_request"})
+	s.mu.Lock()
+	s.tokenCalls++
+	wantID, wantSecret, lifetime := s.clientID, s.secret, s.lifetime
+	s.mu.Unlock()
+	if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		s.tb.Errorf("token request with Content-Type %q", r.Header.Get("Content-Type"))
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" || r.PostForm.Get("scope") != Scope {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request"})
+		return
+	}
+	if wantID != "" && (r.PostForm.Get("client_id") != wantID || r.PostForm.Get("client_secret") != wantSecret) {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
 		return
 	}
 	s.mu.Lock()
-	s.tokens++
-	tok := "bf-token-" + strconv.Itoa(s.tokens)
+	tok := "bf-token-" + strconv.Itoa(len(s.issued)+1)
 	s.issued = append(s.issued, tok)
 	s.mu.Unlock()
-	writeJSON(w, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": tok})
+	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": tok})
 }
 
-// Issued returns the tokens the token endpoint gave out.
+// TokenRequests counts the requests the token endpoint received.
+func (s *Server) TokenRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenCalls
+}
+
+// Issued returns the tokens the token endpoint gave out, oldest first.
 func (s *Server) Issued() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.issued...)
+	return slices.Clone(s.issued)
 }
 
-// Throttle makes the next n replies answer 429 with Retry-After: 1.
-func (s *Server) Throttle(n int) { s.mu.Lock(); s.limit += n; s.mu.Unlock() }
+// Throttle makes the next n activities answer 429 with the Retry-After
+// header value retryAfter ("" for none).
+func (s *Server) Throttle(n int, retryAfter string) {
+	s.mu.Lock()
+	s.throttle += n
+	s.retryAfter = retryAfter
+	s.mu.Unlock()
+}
 
-// Unauthorize makes the next n replies answer 401.
+// Unauthorize makes the next n activities answer 401, as the connector
+// does for a token it no longer accepts.
 func (s *Server) Unauthorize(n int) { s.mu.Lock(); s.unauthorize += n; s.mu.Unlock() }
 
-func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
+func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.tb.Errorf("connector: reading the body: %v", err)
+	}
 	var body map[string]any
 	if err := json.Unmarshal(b, &body); err != nil {
 		s.tb.Errorf("connector got a body that is not JSON: %v", err)
 	}
+	if r.Header.Get("Content-Type") != "application/json" {
+		s.tb.Errorf("connector got Content-Type %q", r.Header.Get("Content-Type"))
+	}
+	typ, _ := body["type"].(string)
 	s.mu.Lock()
-	rep := Reply{Path: r.URL.EscapedPath(), Authorization: r.Header.Get("Authorization"), Body: body}
-	s.replies = append(s.replies, rep)
+	s.replies = append(s.replies, Reply{Path: r.URL.EscapedPath(), Conversation: r.PathValue("conv"), ReplyTo: r.PathValue("id"),
+		Authorization: r.Header.Get("Authorization"), Type: typ, Body: body})
+	n := len(s.replies)
+	issued := s.issuedLocked(r.Header.Get("Authorization"))
 	status := http.StatusCreated
 	switch {
-	case s.limit > 0:
-		s.limit--
+	case s.throttle > 0:
+		s.throttle--
 		status = http.StatusTooManyRequests
-		w.Header().Set("Retry-After", "1")
-	case s.unauthorize > 0:
-		s.unauthorize--
+		if s.retryAfter != "" {
+			w.Header().Set("Retry-After", s.retryAfter)
+		}
+	case s.unauthorize > 0 || !issued:
+		if s.unauthorize > 0 {
+			s.unauthorize--
+		}
 		status = http.StatusUnauthorized
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
-	w.WriteHeader(status)
-	if status == http.StatusCreated {
-		writeJSON(w, map[string]any{"id": "reply-" + strconv.Itoa(len(s.replies))})
+	if status != http.StatusCreated {
+		writeJSON(w, status, map[string]any{"error": map[string]any{"code": http.StatusText(status), "message": "fake connector"}})
+		return
 	}
+	writeJSON(w, status, map[string]any{"id": "reply-" + strconv.Itoa(n)})
+}
+
+// issuedLocked reports whether the header carries a token the token
+// endpoint issued.
+func (s *Server) issuedLocked(authorization string) bool {
+	tok, ok := strings.CutPrefix(authorization, "Bearer ")
+	return ok && slices.Contains(s.issued, tok)
 }
 
 // AddMember puts a person on the roster the connector serves.
@@ -160,59 +341,99 @@ func (s *Server) AddMember(teamsID, aadObjectID, upn string) {
 	if s.members == nil {
 		s.members = map[string]map[string]any{}
 	}
-	s.members[teamsID] = map[string]any{"id": teamsID, "aadObjectId": aadObjectID, "userPrincipalName": upn, "name": upn}
+	s.members[teamsID] = map[string]any{"id": teamsID, "aadObjectId": aadObjectID, "objectId": aadObjectID,
+		"userPrincipalName": upn, "name": upn, "tenantId": TenantID, "userRole": "user"}
+}
+
+// MemberLookups counts the roster requests.
+func (s *Server) MemberLookups() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.memberLookup
 }
 
 func (s *Server) handleMember(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer bf-token-") {
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
 	s.mu.Lock()
+	s.memberLookup++
+	issued := s.issuedLocked(r.Header.Get("Authorization"))
 	m, ok := s.members[r.PathValue("user")]
 	s.mu.Unlock()
-	if !ok {
-		w.WriteHeader(http.StatusNotFound)
-		writeJSON(w, map[string]any{"error": map[string]any{"code": "MemberNotFoundInConversation"}})
-		return
+	switch {
+	case !issued:
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]any{"code": "Unauthorized"}})
+	case !ok:
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{"code": "MemberNotFoundInConversation"}})
+	default:
+		writeJSON(w, http.StatusOK, m)
 	}
-	writeJSON(w, m)
 }
 
-// Replies returns what the connector received.
+// Replies returns every activity the connector received, oldest first.
 func (s *Server) Replies() []Reply {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Reply(nil), s.replies...)
+	return slices.Clone(s.replies)
 }
 
-// Wait blocks until n replies arrived or ctx ends.
-func (s *Server) Wait(ctx context.Context, n int) []Reply {
+// Messages returns the message activities the connector accepted: the
+// replies a person sees (no typing indicators, no refused attempts).
+func (s *Server) Messages() []Reply {
+	var out []Reply
+	for _, r := range s.Replies() {
+		if r.Type == "message" && s.accepted(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *Server) accepted(r Reply) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.issuedLocked(r.Authorization)
+}
+
+// Wait blocks until the connector received n activities, or ctx ends; it
+// returns what arrived.
+func (s *Server) Wait(ctx context.Context, n int) []Reply { return s.WaitFor(ctx, n, "") }
+
+// WaitFor blocks until the connector received n activities of the type
+// ("" for any), or ctx ends; it returns what arrived of that type.
+func (s *Server) WaitFor(ctx context.Context, n int, typ string) []Reply {
 	for {
 		s.mu.Lock()
-		ch, got := s.changed, len(s.replies)
+		ch := s.changed
+		var got []Reply
+		for _, r := range s.replies {
+			if typ == "" || r.Type == typ {
+				got = append(got, r)
+			}
+		}
 		s.mu.Unlock()
-		if got >= n {
-			return s.Replies()
+		if len(got) >= n {
+			return got
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return s.Replies()
+			return got
 		}
 	}
 }
 
-// Claims are the usual claims of a Bot Framework token for appID and the
-// fake's serviceUrl, valid for an hour from now.
+// Claims are the claims of a Bot Framework token for appID and the fake's
+// serviceUrl, valid for an hour from now.
 func (s *Server) Claims(appID string, now time.Time) jwt.MapClaims {
-	return jwt.MapClaims{"iss": "https://api.botframework.com", "aud": appID, "serviceurl": s.URL(),
+	return jwt.MapClaims{"iss": Issuer, "aud": appID, "serviceurl": s.URL(),
 		"nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
 }
 
-// Mint signs claims with the fake's key, as the Bot Framework does.
+// Mint signs claims with the fake's current key, as the Bot Framework does.
 func (s *Server) Mint(claims jwt.MapClaims) string {
-	return s.MintWith(jwt.SigningMethodRS256, s.Key, s.KeyID, claims)
+	s.mu.Lock()
+	k, id := s.Key, s.KeyID
+	s.mu.Unlock()
+	return s.MintWith(jwt.SigningMethodRS256, k, id, claims)
 }
 
 // MintWith signs claims with any method and key under any kid, to forge.
@@ -228,24 +449,107 @@ func (s *Server) MintWith(method jwt.SigningMethod, key any, kid string, claims 
 	return signed
 }
 
-// Unsigned is a token with alg "none".
-func Unsigned(claims jwt.MapClaims, kid string) string {
-	h, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT", "kid": kid})
+// MintOtherKey signs claims with a key the JWKS does not hold, under kid
+// (the fake's own kid forges a known key).
+func (s *Server) MintOtherKey(claims jwt.MapClaims, kid string) string {
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	return s.MintWith(jwt.SigningMethodRS256, other, kid, claims)
+}
+
+// MintHS256WithPublicKey signs claims with HMAC-SHA256 keyed by the fake's
+// public key, the classic algorithm-confusion forgery.
+func (s *Server) MintHS256WithPublicKey(claims jwt.MapClaims) string {
+	der, err := x509.MarshalPKIXPublicKey(&s.Key.PublicKey)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	return s.MintWith(jwt.SigningMethodHS256, der, s.KeyID, claims)
+}
+
+// MintNone is an unsigned token: alg "none" and an empty signature.
+func (s *Server) MintNone(claims jwt.MapClaims) string {
+	h, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT", "kid": s.KeyID})
 	c, _ := json.Marshal(claims)
 	return base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(c) + "."
 }
 
-// Activity builds a message activity from the fake's serviceUrl.
+// Forgery is an Authorization header the bot must refuse.
+type Forgery struct {
+	Name          string
+	Authorization string
+}
+
+// Forgeries returns one header of every kind the bot must refuse with 401
+// for an activity from the fake's serviceUrl: no header, wrong audience,
+// wrong issuer, expired, not yet valid, no exp, alg none, HS256 signed
+// with the public key, another key under a known kid, an unknown kid, a
+// serviceurl claim for another service, and a few malformed ones.
+func (s *Server) Forgeries(appID string, now time.Time) []Forgery {
+	edit := func(f func(jwt.MapClaims)) jwt.MapClaims {
+		c := s.Claims(appID, now)
+		f(c)
+		return c
+	}
+	bearer := func(tok string) string { return "Bearer " + tok }
+	return []Forgery{
+		{"no header", ""},
+		{"wrong audience", bearer(s.Mint(edit(func(c jwt.MapClaims) { c["aud"] = "00000000-0000-0000-0000-000000000001" })))},
+		{"wrong issuer", bearer(s.Mint(edit(func(c jwt.MapClaims) { c["iss"] = "https://sts.windows.net/" + TenantID + "/" })))},
+		{"expired", bearer(s.Mint(edit(func(c jwt.MapClaims) {
+			c["exp"], c["nbf"], c["iat"] = now.Add(-10*time.Minute).Unix(), now.Add(-2*time.Hour).Unix(), now.Add(-2*time.Hour).Unix()
+		})))},
+		{"not yet valid", bearer(s.Mint(edit(func(c jwt.MapClaims) { c["nbf"] = now.Add(10 * time.Minute).Unix() })))},
+		{"no exp", bearer(s.Mint(edit(func(c jwt.MapClaims) { delete(c, "exp") })))},
+		{"alg none", bearer(s.MintNone(s.Claims(appID, now)))},
+		{"HS256 with the public key", bearer(s.MintHS256WithPublicKey(s.Claims(appID, now)))},
+		{"other key, known kid", bearer(s.MintOtherKey(s.Claims(appID, now), s.KeyID))},
+		{"unknown kid", bearer(s.MintOtherKey(s.Claims(appID, now), "kid-nobody-has"))},
+		{"serviceurl mismatch", bearer(s.Mint(edit(func(c jwt.MapClaims) { c["serviceurl"] = "https://smba.evil.example/emea/" })))},
+		{"no serviceurl", bearer(s.Mint(edit(func(c jwt.MapClaims) { delete(c, "serviceurl") })))},
+		{"not a JWT", "Bearer not.a.jwt"},
+		{"another scheme", "Basic " + base64.StdEncoding.EncodeToString([]byte("bot:password"))},
+		{"token without scheme", s.Mint(s.Claims(appID, now))},
+	}
+}
+
+// Activity builds a message activity in conversationID from the fake's
+// serviceUrl, as Teams sends it in a channel; extra overrides fields.
 func (s *Server) Activity(id, conversationID, text string, extra map[string]any) map[string]any {
 	a := map[string]any{
-		"type": "message", "id": id, "timestamp": time.Now().UTC().Format(time.RFC3339), "serviceUrl": s.URL(), "channelId": "msteams",
-		"from":         map[string]any{"id": "29:1helpdesk", "name": "Jan de Vries", "aadObjectId": "7f6c1f5e-1111-4d5e-9a0b-0c1d2e3f4a5b"},
-		"conversation": map[string]any{"id": conversationID, "conversationType": "channel", "tenantId": "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a", "isGroup": true},
-		"recipient":    map[string]any{"id": "28:bot-app-id", "name": "onboard-check"},
+		"type": "message", "id": id, "timestamp": "2026-11-28T10:00:00.000Z", "localTimestamp": "2026-11-28T11:00:00.000+01:00",
+		"serviceUrl": s.URL(), "channelId": "msteams",
+		"from":         map[string]any{"id": "29:1helpdesk", "name": "Jan de Vries", "aadObjectId": RequesterID},
+		"conversation": map[string]any{"id": conversationID, "conversationType": "channel", "tenantId": TenantID, "isGroup": true},
+		"recipient":    map[string]any{"id": BotID, "name": BotName},
 		"text":         text, "textFormat": "plain", "locale": "en-US",
-		"channelData": map[string]any{"tenant": map[string]any{"id": "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a"},
-			"team": map[string]any{"id": "19:team@thread.tacv2"}, "channel": map[string]any{"id": "19:helpdesk@thread.tacv2"}},
+		"channelData": map[string]any{"tenant": map[string]any{"id": TenantID}, "teamsTeamId": TeamID, "teamsChannelId": ChannelID,
+			"team": map[string]any{"id": TeamID}, "channel": map[string]any{"id": ChannelID}},
 	}
+	for k, v := range extra {
+		a[k] = v
+	}
+	return a
+}
+
+// PersonalActivity builds a message activity in a one-to-one chat.
+func (s *Server) PersonalActivity(id, text string, extra map[string]any) map[string]any {
+	a := s.Activity(id, "a:1personal-chat-with-jan", text, nil)
+	a["conversation"] = map[string]any{"id": "a:1personal-chat-with-jan", "conversationType": "personal", "tenantId": TenantID}
+	a["channelData"] = map[string]any{"tenant": map[string]any{"id": TenantID}}
+	for k, v := range extra {
+		a[k] = v
+	}
+	return a
+}
+
+// GroupActivity builds a message activity in a group chat.
+func (s *Server) GroupActivity(id, text string, extra map[string]any) map[string]any {
+	a := s.Activity(id, "19:group-chat@thread.v2", text, nil)
+	a["conversation"] = map[string]any{"id": "19:group-chat@thread.v2", "conversationType": "groupChat", "tenantId": TenantID, "isGroup": true}
+	a["channelData"] = map[string]any{"tenant": map[string]any{"id": TenantID}}
 	for k, v := range extra {
 		a[k] = v
 	}
@@ -254,17 +558,42 @@ func (s *Server) Activity(id, conversationID, text string, extra map[string]any)
 
 // BotMention is the entity Teams adds when the bot is mentioned.
 func BotMention() map[string]any {
-	return map[string]any{"type": "mention", "text": "<at>onboard-check</at>",
-		"mentioned": map[string]any{"id": "28:bot-app-id", "name": "onboard-check"}}
+	return map[string]any{"type": "mention", "text": "<at>" + BotName + "</at>",
+		"mentioned": map[string]any{"id": BotID, "name": BotName}}
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+// Mention is the entity of a mentioned person; aadObjectID may be empty,
+// as it is in some clients' activities.
+func Mention(teamsID, name, aadObjectID string) map[string]any {
+	m := map[string]any{"id": teamsID, "name": name}
+	if aadObjectID != "" {
+		m["aadObjectId"] = aadObjectID
+	}
+	return map[string]any{"type": "mention", "text": "<at>" + name + "</at>", "mentioned": m}
+}
+
+// Post sends an activity to a bot's messaging endpoint with the
+// Authorization header and returns the status. It reports transport
+// errors with t.Errorf and returns 0.
+func Post(tb testing.TB, h http.Handler, authorization string, activity map[string]any) int {
+	tb.Helper()
+	b, err := json.Marshal(activity)
+	if err != nil {
+		tb.Errorf("encode activity: %v", err)
+		return 0
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/messages", strings.NewReader(string(b)))
+	req.Header.Set("Content-Type", "application/json")
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// String describes a reply for test messages.
-func (r Reply) String() string {
-	b, _ := json.Marshal(r.Body)
-	return fmt.Sprintf("%s %s", r.Path, strings.TrimSpace(string(b)))
 }

@@ -1,0 +1,288 @@
+package teams_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/onboard-check/onboard-check/adapters/teams"
+	"github.com/onboard-check/onboard-check/adapters/teams/teamstest"
+)
+
+// clock is a settable time for the validator and the token cache.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)} }
+
+func TestValidatorAcceptsAndRefuses(t *testing.T) {
+	t.Parallel()
+	bf := teamstest.NewOffline(t)
+	clk := newClock()
+	v := teams.NewValidator(appID, bf.OpenIDURL(), bf.Client(), clk.now)
+	auth := "Bearer " + bf.Mint(bf.Claims(appID, clk.now()))
+	if iss, err := v.Validate(t.Context(), auth, bf.URL()+"/", "msteams"); err != nil || iss != teamstest.Issuer {
+		t.Fatalf("Validate(valid token) = %q, %v", iss, err)
+	}
+	for _, f := range bf.Forgeries(appID, clk.now()) {
+		if _, err := v.Validate(t.Context(), f.Authorization, bf.URL(), "msteams"); !errors.Is(err, teams.ErrUnauthorized) {
+			t.Errorf("%s: Validate = %v, want ErrUnauthorized", f.Name, err)
+		}
+	}
+	// Skew: four minutes past exp still passes, six do not.
+	clk.advance(time.Hour + 4*time.Minute)
+	if _, err := v.Validate(t.Context(), auth, bf.URL(), "msteams"); err != nil {
+		t.Errorf("four minutes after exp: %v", err)
+	}
+	clk.advance(2 * time.Minute)
+	if _, err := v.Validate(t.Context(), auth, bf.URL(), "msteams"); !errors.Is(err, teams.ErrUnauthorized) {
+		t.Errorf("six minutes after exp: %v", err)
+	}
+	if _, err := teams.NewValidator("", bf.OpenIDURL(), bf.Client(), clk.now).Validate(t.Context(), auth, bf.URL(), "msteams"); err == nil {
+		t.Error("a validator without app id accepted a token")
+	}
+}
+
+// TestUnknownKidRefetchIsRateLimited: unknown kids fetch the keys at most
+// once a minute, and a rotated key is picked up once that minute passed.
+func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
+	t.Parallel()
+	bf := teamstest.NewOffline(t)
+	clk := newClock()
+	v := teams.NewValidator(appID, bf.OpenIDURL(), bf.Client(), clk.now)
+	validate := func(tok string) error {
+		_, err := v.Validate(t.Context(), "Bearer "+tok, bf.URL(), "msteams")
+		return err
+	}
+	if err := validate(bf.Mint(bf.Claims(appID, clk.now()))); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		clk.advance(5 * time.Second)
+		if err := validate(bf.MintOtherKey(bf.Claims(appID, clk.now()), "rotated-"+string(rune('a'+i)))); err == nil {
+			t.Fatal("a token of an unknown key was accepted")
+		}
+	}
+	if n := bf.JWKSFetches(); n != 1 {
+		t.Errorf("JWKS fetched %d times for five unknown kids within a minute; want 1", n)
+	}
+	bf.RotateKey()
+	rotated := bf.Mint(bf.Claims(appID, clk.now()))
+	if err := validate(rotated); err == nil {
+		t.Error("a new key was fetched within the minute")
+	}
+	clk.advance(time.Minute)
+	if err := validate(rotated); err != nil {
+		t.Errorf("the rotated key was not picked up after a minute: %v", err)
+	}
+	if n := bf.JWKSFetches(); n != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", n)
+	}
+}
+
+// TestValidatorConcurrentFetch: many first requests at once fetch the keys
+// once.
+func TestValidatorConcurrentFetch(t *testing.T) {
+	t.Parallel()
+	bf := teamstest.NewServer(t)
+	v := teams.NewValidator(appID, bf.OpenIDURL(), nil, nil)
+	auth := "Bearer " + bf.Mint(bf.Claims(appID, time.Now()))
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := v.Validate(t.Context(), auth, bf.URL(), "msteams"); err != nil {
+				t.Errorf("Validate: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := bf.JWKSFetches(); n != 1 {
+		t.Errorf("%d JWKS fetches for 20 concurrent first requests", n)
+	}
+}
+
+// TestTokenCache: one token request serves until shortly before expiry;
+// concurrent callers share one request; a token refused by the connector
+// is dropped, a newer one kept.
+func TestTokenCache(t *testing.T) {
+	t.Parallel()
+	bf := teamstest.NewOffline(t)
+	bf.ExpectClient(appID, password)
+	clk := newClock()
+	tk, err := teams.NewTokens(teams.Config{AppID: appID, Password: password, TenantID: "t", TokenURL: bf.TokenURL()}, bf.Client(), clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			if tok, err := tk.Token(t.Context()); err != nil || tok != "bf-token-1" {
+				t.Errorf("Token = %q, %v", tok, err)
+			}
+		})
+	}
+	wg.Wait()
+	clk.advance(50 * time.Minute)
+	if tok, _ := tk.Token(t.Context()); tok != "bf-token-1" {
+		t.Errorf("after 50 minutes Token = %q, want the cached one", tok)
+	}
+	clk.advance(5 * time.Minute) // less than five minutes left of 3599 s
+	if tok, _ := tk.Token(t.Context()); tok != "bf-token-2" {
+		t.Errorf("near expiry Token = %q, want a new one", tok)
+	}
+	tk.Invalidate("bf-token-1") // an old token's 401 keeps the new one
+	if tok, _ := tk.Token(t.Context()); tok != "bf-token-2" {
+		t.Errorf("Token = %q after an old token was refused", tok)
+	}
+	tk.Invalidate("bf-token-2")
+	if tok, _ := tk.Token(t.Context()); tok != "bf-token-3" {
+		t.Errorf("Token = %q after the current token was refused, want a new one", tok)
+	}
+	if n := bf.TokenRequests(); n != 3 {
+		t.Errorf("%d token requests, want 3", n)
+	}
+}
+
+func TestTokenErrors(t *testing.T) {
+	t.Parallel()
+	bf := teamstest.NewOffline(t)
+	bf.ExpectClient(appID, "the-right-secret")
+	tk, _ := teams.NewTokens(teams.Config{AppID: appID, Password: "a-wrong-secret", TenantID: "t", TokenURL: bf.TokenURL()}, bf.Client(), nil)
+	_, err := tk.Token(t.Context())
+	if err == nil || !containsAll(err.Error(), "401", "invalid_client", "AADSTS7000215") {
+		t.Errorf("Token with a wrong secret = %v; want the status and the AADSTS code", err)
+	}
+	if err != nil && containsAll(err.Error(), "a-wrong-secret") {
+		t.Errorf("the error holds the secret: %v", err)
+	}
+}
+
+func TestTokensAcceptStringExpiry(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"token_type":"Bearer","expires_in":"3599","access_token":"tok-1"}`))
+	}))
+	defer srv.Close()
+	tk, err := teams.NewTokens(teams.Config{AppID: appID, Password: "pw", TenantID: "t", TokenURL: srv.URL}, srv.Client(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := tk.Token(t.Context()); err != nil || tok != "tok-1" {
+		t.Errorf("Token = %q, %v", tok, err)
+	}
+}
+
+// TestConnectorRetries: a reply answered 429 waits out Retry-After, a 401
+// renews the token once, and the reply arrives.
+func TestConnectorRetries(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, options{offline: true})
+		e.bf.Throttle(2, "3")
+		e.bf.Unauthorize(1)
+		start := time.Now()
+		e.post(t, mentionActivity(e, "r1", channelThread, "explain 53003"))
+		e.drain(t)
+		waited := time.Since(start)
+		replies := e.bf.Replies()
+		if len(replies) != 4 {
+			t.Fatalf("%d posts, want 429, 429, 401, then delivered: %v", len(replies), replies)
+		}
+		issued := e.bf.Issued()
+		if len(issued) != 2 || replies[3].Authorization != "Bearer "+issued[1] {
+			t.Errorf("after a 401 the token was not renewed: issued %v, last %q", issued, replies[3].Authorization)
+		}
+		if waited < 6*time.Second {
+			t.Errorf("retried after %v; Retry-After asked for 3 s twice", waited)
+		}
+	})
+}
+
+// TestConnectorGivesUpOnRepeated401: a second 401 is not answered with
+// more token requests.
+func TestConnectorGivesUpOnRepeated401(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, options{offline: true})
+		e.bf.Unauthorize(5)
+		e.post(t, mentionActivity(e, "r2", channelThread, "explain 53003"))
+		e.drain(t)
+		if n, m := len(e.bf.Replies()), e.bf.TokenRequests(); n != 2 || m != 2 {
+			t.Errorf("%d posts and %d token requests after repeated 401s; want 2 and 2", n, m)
+		}
+	})
+}
+
+// TestSendRate: a burst of replies into one conversation is paced at
+// about seven a second.
+func TestSendRate(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, options{offline: true})
+		start := time.Now()
+		for i := range 21 {
+			e.post(t, mentionActivity(e, "b"+string(rune('a'+i)), channelThread, "help"))
+		}
+		e.drain(t)
+		if n := len(e.bf.Messages()); n != 21 {
+			t.Fatalf("%d replies, want 21", n)
+		}
+		if took := time.Since(start); took < 2*time.Second {
+			t.Errorf("21 replies sent in %v; want about 7 a second", took)
+		}
+	})
+}
+
+// TestTypingWhileSlow: while a diagnosis takes long, the conversation sees
+// the typing indicator; the card follows.
+func TestTypingWhileSlow(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, options{offline: true, delay: 7 * time.Second})
+		e.post(t, mentionActivity(e, "s1", channelThread, "onboard-check adele@contoso.com"))
+		e.drain(t)
+		all := e.bf.Replies()
+		if len(all) < 2 || all[0].Type != "typing" || all[len(all)-1].Type != "message" || !contains(all[len(all)-1], "CA015") {
+			t.Fatalf("activities = %v; want typing, then the card", all)
+		}
+		for _, r := range all {
+			if r.Conversation != channelThread {
+				t.Errorf("%s went outside the thread", r.Path)
+			}
+		}
+	})
+}
+
+// TestNoTypingWhenFast: a quick answer comes without typing indicator.
+func TestNoTypingWhenFast(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, options{offline: true})
+		e.post(t, mentionActivity(e, "f1", channelThread, "onboard-check adele@contoso.com"))
+		e.drain(t)
+		if all := e.bf.Replies(); len(all) != 1 || all[0].Type != "message" {
+			t.Errorf("activities = %v; want the card alone", all)
+		}
+	})
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,11 @@
+package teams
+
+import "net/http"
+
+// SetHTTPClient sends every outgoing call of s (keys, tokens, connector)
+// through c, such as a fake's in-process client inside a synctest bubble.
+func SetHTTPClient(s *Server, c *http.Client) {
+	s.http = c
+	s.tokens.client = c
+	s.validator.client = c
+}

@@ -1,0 +1,240 @@
+package teams_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/onboard-check/onboard-check/adapters/teams"
+	"github.com/onboard-check/onboard-check/adapters/teams/teamstest"
+	"github.com/onboard-check/onboard-check/diagnosis"
+	"github.com/onboard-check/onboard-check/diagnosis/demo"
+	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/store"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+const (
+	appID    = "5e9b3c2a-7d41-4f0e-9c6b-2a1d8e4f7b90"
+	password = "app-password-value-3f1d"
+	// channelThread is a channel thread whose root is 1700000000001.
+	channelThread = teamstest.ChannelID + ";messageid=1700000000001"
+	adeleID       = "e58e4a28-9b62-5977-bc3e-46ca63ae1f4e"
+	meganID       = "aadbf6d9-e584-5914-b677-617ece9fb069"
+)
+
+// countingSource is the demo tenant, counting reads; with a gate it holds
+// every read until the gate is closed.
+type countingSource struct {
+	tenant *demo.Tenant
+	calls  atomic.Int32
+	gate   chan struct{}
+	delay  time.Duration
+}
+
+func (c *countingSource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
+	c.calls.Add(1)
+	if c.gate != nil {
+		select {
+		case <-c.gate:
+		case <-ctx.Done():
+			return diagnosis.Snapshot{}, ctx.Err()
+		}
+	}
+	if c.delay > 0 {
+		t := time.NewTimer(c.delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return diagnosis.Snapshot{}, ctx.Err()
+		}
+	}
+	return c.tenant.Snapshot(ctx, q)
+}
+
+// countingStore is the memory store, counting writes.
+type countingStore struct {
+	*store.Memory
+	writes atomic.Int32
+}
+
+func (c *countingStore) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	c.writes.Add(1)
+	return c.Memory.Claim(ctx, key, ttl)
+}
+
+func (c *countingStore) Save(ctx context.Context, r store.Record, ttl time.Duration) error {
+	c.writes.Add(1)
+	return c.Memory.Save(ctx, r, ttl)
+}
+
+func (c *countingStore) LinkThread(ctx context.Context, t store.Thread, id string, ttl time.Duration) error {
+	c.writes.Add(1)
+	return c.Memory.LinkThread(ctx, t, id, ttl)
+}
+
+func (c *countingStore) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error) {
+	c.writes.Add(1)
+	return c.Memory.Allow(ctx, key, limit, window)
+}
+
+func (c *countingStore) Append(ctx context.Context, e store.AuditEntry) error {
+	c.writes.Add(1)
+	return c.Memory.Append(ctx, e)
+}
+
+func (c *countingStore) SetBytes(ctx context.Context, key string, b []byte, ttl time.Duration) error {
+	c.writes.Add(1)
+	return c.Memory.SetBytes(ctx, key, b, ttl)
+}
+
+// logBuffer collects log lines from every goroutine.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+type options struct {
+	access  handlers.Access
+	tenant  string        // MICROSOFT_APP_TENANT_ID; "" binds nothing
+	offline bool          // reach the fake in-process (for synctest bubbles)
+	gate    chan struct{} // hold diagnoses until closed
+	delay   time.Duration // make diagnoses take this long
+}
+
+// env is a bot wired to a fake Bot Framework and the demo tenant.
+type env struct {
+	bf     *teamstest.Server
+	src    *countingSource
+	store  *countingStore
+	h      http.Handler
+	runner *handlers.Runner
+	logs   *logBuffer
+}
+
+func setup(t testing.TB, o options) *env {
+	t.Helper()
+	tenant, err := demo.Default(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &countingSource{tenant: tenant, gate: o.gate, delay: o.delay}
+	eng, err := diagnosis.NewEngine(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &countingStore{Memory: store.NewMemory(nil)}
+	logs := &logBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	svc, err := handlers.NewService(handlers.Config{Access: o.access}, eng, src, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bf *teamstest.Server
+	if o.offline {
+		bf = teamstest.NewOffline(t)
+	} else {
+		bf = teamstest.NewServer(t)
+	}
+	bf.ExpectClient(appID, password)
+	runner := handlers.NewRunner(4)
+	s, err := teams.New(teams.Config{AppID: appID, Password: password, TenantID: o.tenant,
+		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL()}, svc, runner, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.offline {
+		teams.SetHTTPClient(s, bf.Client())
+	}
+	t.Cleanup(func() {
+		if o.gate != nil {
+			select {
+			case <-o.gate:
+			default:
+				close(o.gate)
+			}
+		}
+		_ = runner.Shutdown(context.Background())
+	})
+	return &env{bf: bf, src: src, store: st, h: s.Handler(), runner: runner, logs: logs}
+}
+
+// post sends an activity with a valid token, as the Bot Framework does.
+func (e *env) post(t testing.TB, activity map[string]any) int {
+	t.Helper()
+	return teamstest.Post(t, e.h, "Bearer "+e.valid(), activity)
+}
+
+func (e *env) valid() string { return e.bf.Mint(e.bf.Claims(appID, time.Now())) }
+
+// drain waits for every background job to finish.
+func (e *env) drain(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.runner.Shutdown(ctx); err != nil {
+		t.Fatalf("background work did not finish: %v", err)
+	}
+}
+
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func mentionActivity(e *env, id, conversation, text string) map[string]any {
+	return e.bf.Activity(id, conversation, "<at>onboard-check</at> "+text, map[string]any{"entities": []any{teamstest.BotMention()}})
+}
+
+// content is the Adaptive Card of a reply.
+func content(t testing.TB, r teamstest.Reply) map[string]any {
+	t.Helper()
+	atts, _ := r.Body["attachments"].([]any)
+	if len(atts) != 1 {
+		t.Fatalf("reply has %d attachments, want 1: %v", len(atts), r)
+	}
+	att, _ := atts[0].(map[string]any)
+	if att["contentType"] != teams.CardContentType {
+		t.Fatalf("attachment type %v, want %s", att["contentType"], teams.CardContentType)
+	}
+	c, _ := att["content"].(map[string]any)
+	return c
+}
+
+// buttonData finds the data of the card's Action.Submit for an action.
+func buttonData(t testing.TB, r teamstest.Reply, action string) map[string]any {
+	t.Helper()
+	acts, _ := content(t, r)["actions"].([]any)
+	for _, a := range acts {
+		m, _ := a.(map[string]any)
+		if d, ok := m["data"].(map[string]any); ok && m["type"] == "Action.Submit" && d["action"] == action {
+			return d
+		}
+	}
+	t.Fatalf("no %s button in %v", action, r)
+	return nil
+}
+
+func contains(r teamstest.Reply, s string) bool { return strings.Contains(r.String(), s) }
