@@ -1,14 +1,23 @@
 package teams_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"errors"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/onboard-check/onboard-check/adapters/teams"
 	"github.com/onboard-check/onboard-check/adapters/teams/teamstest"
@@ -285,4 +294,64 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// TestValidatorKeyFromCertificate: a JWKS key given only as an x5c
+// certificate chain is read from the certificate.
+func TestValidatorKeyFromCertificate(t *testing.T) {
+	t.Parallel()
+	bf := teamstest.NewOffline(t)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "api.botframework.com"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /openid", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"jwks_uri":"http://` + r.Host + `/keys"}`))
+	})
+	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"keys":[{"kty":"RSA","use":"sig","kid":"cert-1","x5c":["` + base64.StdEncoding.EncodeToString(der) + `"],"endorsements":["msteams"]}]}`))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	v := teams.NewValidator(appID, srv.URL+"/openid", srv.Client(), nil)
+	tok := bf.MintWith(jwt.SigningMethodRS256, key, "cert-1", bf.Claims(appID, time.Now()))
+	if _, err := v.Validate(t.Context(), "Bearer "+tok, bf.URL(), "msteams"); err != nil {
+		t.Errorf("token of an x5c key: %v", err)
+	}
+	// An activity that names no channel asserts none (as the SDKs read
+	// endorsements); one that names another channel is refused.
+	if _, err := v.Validate(t.Context(), "Bearer "+tok, bf.URL(), ""); err != nil {
+		t.Errorf("activity without channelId: %v", err)
+	}
+	if _, err := v.Validate(t.Context(), "Bearer "+tok, bf.URL(), "webchat"); err == nil {
+		t.Error("a key endorsed for msteams was accepted for webchat")
+	}
+}
+
+// TestTokensWithoutExpiry: a token response without expires_in is used,
+// for a short while.
+func TestTokensWithoutExpiry(t *testing.T) {
+	t.Parallel()
+	var calls int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		_, _ = w.Write([]byte(`{"token_type":"Bearer","access_token":"tok-` + strconv.Itoa(calls) + `"}`))
+	}))
+	defer srv.Close()
+	clk := newClock()
+	tk, _ := teams.NewTokens(teams.Config{AppID: appID, Password: "pw", TenantID: "t", TokenURL: srv.URL}, srv.Client(), clk.now)
+	if tok, err := tk.Token(t.Context()); err != nil || tok != "tok-1" {
+		t.Fatalf("Token = %q, %v", tok, err)
+	}
+	clk.advance(time.Hour)
+	if tok, _ := tk.Token(t.Context()); tok != "tok-2" {
+		t.Errorf("an hour later Token = %q, want a new one", tok)
+	}
 }

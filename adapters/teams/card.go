@@ -104,7 +104,9 @@ func build(r handlers.Reply, msg *diagnosis.Text, limit int) outgoing {
 		first, _, _ := strings.Cut(r.Text, "\n")
 		a.Summary = cut(first, maxSummary)
 	}
-	c["fallbackText"] = cut(r.Text, maxCardFallback)
+	if r.Text != "" {
+		c["fallbackText"] = cut(r.Text, maxCardFallback)
+	}
 	a.Attachments = []bfschema.Attachment{{ContentType: CardContentType, Content: c}}
 	return a
 }

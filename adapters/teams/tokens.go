@@ -3,7 +3,6 @@ package teams
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +20,9 @@ import (
 // renewBefore is how long before expiry a cached token is renewed (half
 // its lifetime for tokens shorter than twice that).
 const renewBefore = 5 * time.Minute
+
+// assumedLifetime is the life of a token whose response gives none.
+const assumedLifetime = 10 * time.Minute
 
 // tokenTimeout bounds one token request.
 const tokenTimeout = 30 * time.Second
@@ -146,7 +148,7 @@ func (t *Tokens) fetch(ctx context.Context) (string, error) {
 	}
 	secs, err := body.ExpiresIn.Int64()
 	if err != nil || secs <= 0 {
-		return "", errors.New("bot token: no expires_in")
+		secs = int64(assumedLifetime / time.Second) // Entra always sends it; others may not
 	}
 	t.store(body.AccessToken, t.now().Add(time.Duration(secs)*time.Second))
 	return body.AccessToken, nil

@@ -3,6 +3,7 @@ package teams
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -44,7 +45,8 @@ var ErrUnauthorized = errors.New("teams: unauthorized")
 // issuer https://api.botframework.com, audience the bot's app id, exp
 // required, exp, nbf and iat within five minutes, the serviceurl claim
 // equal to the activity's serviceUrl, and the key endorsed for the
-// activity's channel where the JWKS lists endorsements.
+// activity's channel where the JWKS lists endorsements and the activity
+// names its channel.
 //
 // Keys are cached. An unknown kid fetches them again at most once a
 // minute, and keys older than a day are refreshed on use (kept if the
@@ -124,7 +126,9 @@ func (v *Validator) Validate(ctx context.Context, authorization, serviceURL, cha
 	if claims.ServiceURL == "" || !sameServiceURL(claims.ServiceURL, serviceURL) {
 		return issuer, fmt.Errorf("%w: the serviceurl claim does not match the activity's serviceUrl", ErrUnauthorized)
 	}
-	if endorsements != nil && (channelID == "" || !slices.Contains(endorsements, channelID)) {
+	// An activity without channelId asserts no channel, as the Bot
+	// Framework SDKs read it; Teams always names msteams.
+	if endorsements != nil && channelID != "" && !slices.Contains(endorsements, channelID) {
 		return issuer, fmt.Errorf("%w: the signing key is not endorsed for channel %q", ErrUnauthorized, channelID)
 	}
 	return issuer, nil
@@ -212,6 +216,7 @@ type jwkSet struct {
 		Kid          string   `json:"kid"`
 		N            string   `json:"n"`
 		E            string   `json:"e"`
+		X5C          []string `json:"x5c"`
 		Endorsements []string `json:"endorsements"`
 	} `json:"keys"`
 }
@@ -233,18 +238,42 @@ func (v *Validator) fetch(ctx context.Context) (map[string]jwk, error) {
 		if k.Kty != "RSA" || k.Kid == "" || (k.Use != "" && k.Use != "sig") {
 			continue
 		}
-		n, err1 := base64.RawURLEncoding.DecodeString(strings.TrimRight(k.N, "="))
-		e, err2 := base64.RawURLEncoding.DecodeString(strings.TrimRight(k.E, "="))
-		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 || len(n) < 256 {
+		pub := rsaKey(k.N, k.E, k.X5C)
+		if pub == nil || pub.N.BitLen() < 2048 {
 			continue // not an RSA key of 2048 bits or more
 		}
-		keys[k.Kid] = jwk{key: &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())},
-			endorsements: k.Endorsements}
+		keys[k.Kid] = jwk{key: pub, endorsements: k.Endorsements}
 	}
 	if len(keys) == 0 {
 		return nil, errors.New("jwks: no RSA signing keys")
 	}
 	return keys, nil
+}
+
+// rsaKey reads a JWK's RSA public key from its modulus and exponent, else
+// from the first certificate of its x5c chain.
+func rsaKey(n64, e64 string, x5c []string) *rsa.PublicKey {
+	if n64 != "" && e64 != "" {
+		n, err1 := base64.RawURLEncoding.DecodeString(strings.TrimRight(n64, "="))
+		e, err2 := base64.RawURLEncoding.DecodeString(strings.TrimRight(e64, "="))
+		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 {
+			return nil
+		}
+		return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	}
+	if len(x5c) == 0 {
+		return nil
+	}
+	der, err := base64.StdEncoding.DecodeString(x5c[0])
+	if err != nil {
+		return nil
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil
+	}
+	pub, _ := cert.PublicKey.(*rsa.PublicKey)
+	return pub
 }
 
 func (v *Validator) getJSON(ctx context.Context, url string, out any) error {
