@@ -355,3 +355,30 @@ func TestTokensWithoutExpiry(t *testing.T) {
 		t.Errorf("an hour later Token = %q, want a new one", tok)
 	}
 }
+
+// TestConnectorServerErrors: a 503 is retried; a 500 is not, since the
+// message may have been posted.
+func TestConnectorServerErrors(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, options{offline: true})
+		e.bf.Fail(1, http.StatusServiceUnavailable)
+		e.post(t, mentionActivity(e, "e1", channelThread, "explain 53003"))
+		e.drain(t)
+		if n, m := len(e.bf.Replies()), len(e.bf.Messages()); n != 2 || m != 1 {
+			t.Errorf("after a 503: %d posts, %d recorded as accepted; want a retry that arrived", n, m)
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		e := setup(t, options{offline: true})
+		e.bf.Fail(1, http.StatusInternalServerError)
+		e.post(t, mentionActivity(e, "e2", channelThread, "explain 53003"))
+		e.drain(t)
+		if n := len(e.bf.Replies()); n != 1 {
+			t.Errorf("after a 500: %d posts, want 1", n)
+		}
+		if !strings.Contains(e.logs.String(), "reply not delivered") {
+			t.Error("the lost reply is not logged")
+		}
+	})
+}

@@ -23,7 +23,7 @@ import (
 const (
 	// maxBody bounds an activity read before its token is validated.
 	maxBody = 512 << 10
-	// maxSendAttempts bounds the posts of one reply (429s, one 401, 5xx).
+	// maxSendAttempts bounds the posts of one reply (429s, one 401, 503s).
 	maxSendAttempts = 4
 	// maxRetryAfter caps the wait the connector may ask for.
 	maxRetryAfter = 30 * time.Second
@@ -323,8 +323,8 @@ func (s *Server) send(ctx context.Context, a activity, r handlers.Reply) {
 
 // post sends an activity body to the conversation, as a reply to the
 // activity when it is a message, pacing the conversation's sends, waiting
-// out 429 and 5xx answers (Retry-After), and renewing the token once
-// after a 401.
+// out 429, 502, 503 and 504 answers (Retry-After), and renewing the token
+// once after a 401.
 func (s *Server) post(ctx context.Context, a activity, body []byte) error {
 	u := strings.TrimSuffix(a.ServiceURL, "/") + "/v3/conversations/" + url.PathEscape(a.Conversation.ID) + "/activities"
 	if id := a.replyTo(); id != "" {
@@ -352,7 +352,9 @@ func (s *Server) post(ctx context.Context, a activity, body []byte) error {
 			renewed = true
 			last = errors.New("connector refused the token")
 			continue
-		case status == http.StatusTooManyRequests || status >= 500:
+		case status == http.StatusTooManyRequests || status == http.StatusBadGateway ||
+			status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout:
+			// Not after a 500: the message may have been posted.
 			if wait == 0 {
 				wait = time.Duration(attempt) * time.Second
 			}

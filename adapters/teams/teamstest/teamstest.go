@@ -46,6 +46,7 @@ type Reply struct {
 	ReplyTo       string // the activity id in the path, if any
 	Authorization string // the Authorization header as sent
 	Type          string // the activity type: message, typing
+	Status        int    // what the connector answered
 	Body          map[string]any
 }
 
@@ -88,6 +89,7 @@ type Server struct {
 	throttle     int
 	retryAfter   string
 	unauthorize  int
+	failures     []int
 	memberLookup int
 }
 
@@ -281,6 +283,13 @@ func (s *Server) Throttle(n int, retryAfter string) {
 	s.mu.Unlock()
 }
 
+// Fail makes the next n activities answer status (after any throttling).
+func (s *Server) Fail(n, status int) {
+	s.mu.Lock()
+	s.failures = append(s.failures, slices.Repeat([]int{status}, n)...)
+	s.mu.Unlock()
+}
+
 // Unauthorize makes the next n activities answer 401, as the connector
 // does for a token it no longer accepts.
 func (s *Server) Unauthorize(n int) { s.mu.Lock(); s.unauthorize += n; s.mu.Unlock() }
@@ -311,12 +320,15 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 		if s.retryAfter != "" {
 			w.Header().Set("Retry-After", s.retryAfter)
 		}
+	case len(s.failures) > 0:
+		status, s.failures = s.failures[0], s.failures[1:]
 	case s.unauthorize > 0 || !issued:
 		if s.unauthorize > 0 {
 			s.unauthorize--
 		}
 		status = http.StatusUnauthorized
 	}
+	s.replies[n-1].Status = status
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
@@ -380,17 +392,11 @@ func (s *Server) Replies() []Reply {
 func (s *Server) Messages() []Reply {
 	var out []Reply
 	for _, r := range s.Replies() {
-		if r.Type == "message" && s.accepted(r) {
+		if r.Type == "message" && r.Status == http.StatusCreated {
 			out = append(out, r)
 		}
 	}
 	return out
-}
-
-func (s *Server) accepted(r Reply) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.issuedLocked(r.Authorization)
 }
 
 // Wait blocks until the connector received n activities, or ctx ends; it
