@@ -9,3 +9,11 @@ import "context"
 type Source interface {
 	Snapshot(ctx context.Context, q Query) (Snapshot, error)
 }
+
+// PolicySource reads the tenant's Conditional Access policies and named
+// locations without reading any sign-in, for questions about policies
+// alone (whatif) that must not spend the sign-in log's throttling budget.
+// The result carries Policies, NamedLocations, PoliciesRead and Warnings.
+type PolicySource interface {
+	Policies(ctx context.Context) (Snapshot, error)
+}
