@@ -1,9 +1,6 @@
 package diagnosis
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // User is the account being diagnosed, as the directory knows it.
 type User struct {
@@ -15,12 +12,6 @@ type User struct {
 	UserType          string `json:"userType"` // "Member" or "Guest"
 	// ExternalUserState is set for B2B accounts ("PendingAcceptance", "Accepted").
 	ExternalUserState string `json:"externalUserState,omitempty"`
-}
-
-// IsGuest reports whether the account is a guest or an external member:
-// userType Guest, or a UPN with the #EXT# marker of a B2B account.
-func (u *User) IsGuest() bool {
-	return strings.EqualFold(u.UserType, "Guest") || strings.Contains(strings.ToUpper(u.UserPrincipalName), "#EXT#")
 }
 
 // Group is a group the user belongs to, directly or transitively.
