@@ -108,11 +108,12 @@ type run struct {
 	base Request
 	app  *App // the app the query names, if any
 
-	signIns  []SignIn       // the user's own, in the window, oldest first
+	signIns  []*SignIn      // the user's own, in the window, oldest first
 	policies map[string]int // lower-case policy id -> index in snap.Policies
 	groups   []*group
-	byKey    map[string]*group      // failure groups by code, app, error and policies
-	blamed   map[string][]PolicyRef // evaluator blame by code and sign-in conditions
+	byKey    map[groupKey]*group // failure groups by code, app, error and policies
+	blamed   map[string]blame    // evaluator blame by code and sign-in conditions
+	requests []Request           // onboardingRequests, built once
 	met      map[string]bool        // policies a sign-in in the window satisfied
 	warnings []Warning
 }
@@ -126,7 +127,7 @@ type group struct {
 	resource  string
 	reason    string // failure reason of the newest sign-in
 	policies  []PolicyRef
-	signIns   []SignIn
+	signIns   []*SignIn
 	resolved  bool
 	never     bool // a standing condition that a later success does not lift
 	condition string
@@ -256,7 +257,12 @@ func verdict(fs []Finding) Verdict {
 // sortFindings orders most severe first, unresolved before resolved, then
 // most recent evidence first.
 func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
+	// Findings are large: sort pointers, then lay the values out in order.
+	ps := make([]*Finding, len(fs))
+	for i := range fs {
+		ps[i] = &fs[i]
+	}
+	slices.SortStableFunc(ps, func(a, b *Finding) int {
 		if c := cmp.Compare(a.Severity.rank(), b.Severity.rank()); c != 0 {
 			return c
 		}
@@ -268,6 +274,11 @@ func sortFindings(fs []Finding) {
 		}
 		return b.latest.Compare(a.latest)
 	})
+	sorted := make([]Finding, len(fs))
+	for i, p := range ps {
+		sorted[i] = *p
+	}
+	copy(fs, sorted)
 }
 
 func (d *run) summary(out Diagnosis, u *User) string {

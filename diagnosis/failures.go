@@ -2,7 +2,6 @@ package diagnosis
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -10,7 +9,9 @@ import (
 // selectSignIns keeps the user's own sign-ins in the window for the app.
 func (d *run) selectSignIns() {
 	u := d.snap.User
-	for _, s := range d.snap.SignIns {
+	d.signIns = make([]*SignIn, 0, len(d.snap.SignIns))
+	for i := range d.snap.SignIns {
+		s := &d.snap.SignIns[i]
 		own := strings.EqualFold(s.UserID, u.ID) ||
 			(s.UserID == "" && s.UserPrincipalName != "" && strings.EqualFold(s.UserPrincipalName, u.UserPrincipalName))
 		if !own {
@@ -24,13 +25,13 @@ func (d *run) selectSignIns() {
 		}
 		d.signIns = append(d.signIns, s)
 	}
-	slices.SortStableFunc(d.signIns, func(a, b SignIn) int { return a.CreatedDateTime.Compare(b.CreatedDateTime) })
+	slices.SortStableFunc(d.signIns, func(a, b *SignIn) int { return a.CreatedDateTime.Compare(b.CreatedDateTime) })
 }
 
 // appIDs returns the ids an app stands for: its own and its related ones.
 func appIDs(a App) []string { return append([]string{a.AppID}, a.Related...) }
 
-func (d *run) signInTouches(s SignIn, a App) bool {
+func (d *run) signInTouches(s *SignIn, a App) bool {
 	return containsFold(appIDs(a), s.AppID) || containsFold(appIDs(a), s.ResourceID)
 }
 
@@ -40,7 +41,7 @@ func (d *run) interrupt(code int) bool {
 }
 
 // request builds the evaluator's view of a real sign-in.
-func (d *run) request(s SignIn) Request {
+func (d *run) request(s *SignIn) Request {
 	r := d.base
 	r.Apps = []string{s.AppID}
 	if s.ResourceID != "" && !strings.EqualFold(s.ResourceID, s.AppID) {
@@ -96,16 +97,16 @@ func (d *run) failures() {
 		if code == CodeUserNotFound || code == CodeTokenExpired {
 			continue // the account exists; an expired token is the default advice
 		}
-		var refs []PolicyRef
+		var b blame
 		if isCA(code) {
-			refs = d.blamePolicies(code, s, failed)
+			b = d.blamePolicies(code, s, failed)
 		}
-		d.add(code, s, refs)
+		d.add(code, s, b)
 	}
 }
 
 // risky reports whether Identity Protection flagged the sign-in or its user.
-func risky(s SignIn) bool {
+func risky(s *SignIn) bool {
 	switch strings.ToLower(s.RiskState) {
 	case "atrisk", "confirmedcompromised":
 		return true
@@ -113,25 +114,41 @@ func risky(s SignIn) bool {
 	return strings.EqualFold(s.RiskLevelDuringSignIn, "high")
 }
 
+// blame is the policies behind a failure, with their sorted ids joined:
+// the part of a group's key they make.
+type blame struct {
+	refs []PolicyRef
+	ids  string
+}
+
+func newBlame(refs []PolicyRef) blame {
+	ids := make([]string, 0, len(refs))
+	for _, r := range refs {
+		ids = append(ids, r.ID)
+	}
+	slices.Sort(ids)
+	return blame{refs: refs, ids: strings.Join(ids, "|")}
+}
+
 // blamePolicies names the policies behind a Conditional Access failure:
 // those the sign-in log shows failing, else those the evaluator finds
 // applying to the sign-in with a matching control.
-func (d *run) blamePolicies(code FindingCode, s SignIn, failed []AppliedPolicy) []PolicyRef {
+func (d *run) blamePolicies(code FindingCode, s *SignIn, failed []AppliedPolicy) blame {
 	var refs []PolicyRef
 	for _, p := range failed {
 		refs = append(refs, d.ref(p.ID, p.DisplayName, p.EnforcedGrantControls))
 	}
 	if len(refs) > 0 {
-		return refs
+		return newBlame(refs)
 	}
 	if code == CodeMFARegistration {
-		return nil
+		return blame{}
 	}
 	r := d.request(s)
 	// Sign-ins repeat from the same apps and places: judge each once.
 	key := strings.Join(append([]string{string(code), r.ClientAppType, r.Platform, r.IP, r.Country, r.SignInRisk}, r.Apps...), "|")
-	if refs, ok := d.blamed[key]; ok {
-		return refs
+	if b, ok := d.blamed[key]; ok {
+		return b
 	}
 	for _, p := range d.snap.Policies {
 		if p.State != PolicyEnabled || !slices.ContainsFunc(p.Controls(), func(c string) bool { return wantControl(code, c) }) {
@@ -142,29 +159,34 @@ func (d *run) blamePolicies(code FindingCode, s SignIn, failed []AppliedPolicy) 
 		}
 	}
 	if d.blamed == nil {
-		d.blamed = map[string][]PolicyRef{}
+		d.blamed = map[string]blame{}
 	}
-	d.blamed[key] = refs
-	return refs
+	b := newBlame(refs)
+	d.blamed[key] = b
+	return b
+}
+
+// groupKey tells failure groups apart: one finding per code, app, error
+// code and set of policies.
+type groupKey struct {
+	code      FindingCode
+	app       string // lower case
+	errorCode int
+	policies  string // blame.ids
 }
 
 // add puts a sign-in into the group of its finding.
-func (d *run) add(code FindingCode, s SignIn, refs []PolicyRef) *group {
-	ids := make([]string, 0, len(refs))
-	for _, r := range refs {
-		ids = append(ids, r.ID)
-	}
-	slices.Sort(ids)
-	key := strings.Join(append([]string{string(code), strings.ToLower(s.AppID), strconv.Itoa(s.ErrorCode)}, ids...), "|")
+func (d *run) add(code FindingCode, s *SignIn, b blame) *group {
+	key := groupKey{code: code, app: strings.ToLower(s.AppID), errorCode: s.ErrorCode, policies: b.ids}
 	if g, ok := d.byKey[key]; ok {
 		g.signIns = append(g.signIns, s)
 		g.reason = s.FailureReason
 		return g
 	}
 	g := &group{code: code, errorCode: s.ErrorCode, appID: s.AppID, appName: s.AppDisplayName,
-		resource: s.ResourceID, reason: s.FailureReason, policies: refs, signIns: []SignIn{s}}
+		resource: s.ResourceID, reason: s.FailureReason, policies: b.refs, signIns: []*SignIn{s}}
 	if d.byKey == nil {
-		d.byKey = map[string]*group{}
+		d.byKey = map[groupKey]*group{}
 	}
 	d.byKey[key] = g
 	d.groups = append(d.groups, g)

@@ -43,25 +43,25 @@ func nonNil(s []string) []string {
 
 // reportOnly finds report-only policies that failed or interrupted a sign-in.
 func (d *run) reportOnly() {
+	byPolicy := map[string]*group{}        // lower-case policy id -> its group
+	quoted := map[*group]map[string]bool{} // sign-in ids a group holds
 	for _, s := range d.signIns {
 		for _, p := range s.AppliedPolicies {
 			r := strings.ToLower(p.Result)
 			if r != "reportonlyfailure" && r != "reportonlyinterrupted" {
 				continue
 			}
-			ref := d.ref(p.ID, p.DisplayName, p.EnforcedGrantControls)
-			ref.State = PolicyReportOnly
-			var g *group
-			for _, have := range d.groups {
-				if have.code == CodeCAReportOnlyFailure && have.names(p.ID) {
-					g = have
-				}
-			}
+			g := byPolicy[strings.ToLower(p.ID)]
 			if g == nil {
+				ref := d.ref(p.ID, p.DisplayName, p.EnforcedGrantControls)
+				ref.State = PolicyReportOnly
 				g = &group{code: CodeCAReportOnlyFailure, policies: []PolicyRef{ref}, never: true, appID: s.AppID, appName: s.AppDisplayName}
+				byPolicy[strings.ToLower(p.ID)] = g
 				d.groups = append(d.groups, g)
+				quoted[g] = map[string]bool{}
 			}
-			if !slices.ContainsFunc(g.signIns, func(x SignIn) bool { return x.ID == s.ID }) {
+			if !quoted[g][s.ID] {
+				quoted[g][s.ID] = true
 				g.signIns = append(g.signIns, s)
 			}
 		}
@@ -72,6 +72,9 @@ func (d *run) reportOnly() {
 // about: the named app, else every onboarding target. Location, platform and
 // device are unknown.
 func (d *run) onboardingRequests() []Request {
+	if d.requests != nil {
+		return d.requests
+	}
 	apps := d.e.apps.Onboarding()
 	if d.app != nil {
 		apps = []App{*d.app}
@@ -83,6 +86,7 @@ func (d *run) onboardingRequests() []Request {
 		r.ClientAppType = "browser"
 		out = append(out, r)
 	}
+	d.requests = out
 	return out
 }
 
@@ -91,13 +95,21 @@ func (d *run) onboardingRequests() []Request {
 func (d *run) appliesToOnboarding(p Policy) (Evaluation, bool) {
 	var best Evaluation
 	found := false
-	for _, r := range d.onboardingRequests() {
+	reqs := d.onboardingRequests()
+	// The user and the app must be targeted for certain; only what a
+	// future sign-in brings (location, platform, device) may be open.
+	// Judging the user first spares evaluating every app.
+	if len(reqs) == 0 || d.ev.users(p.Conditions.Users, reqs[0]).Match != MatchYes {
+		return best, false
+	}
+	for _, r := range reqs {
+		if d.ev.applications(p.Conditions.Applications, r).Match != MatchYes {
+			continue
+		}
 		ev := d.ev.Evaluate(p, r)
 		if ev.Match == MatchNo {
 			continue
 		}
-		// The user and the app must be targeted for certain; only what a
-		// future sign-in brings (location, platform, device) may be open.
 		if condMatch(ev, "users") != MatchYes || condMatch(ev, "applications") != MatchYes {
 			continue
 		}
@@ -125,7 +137,7 @@ const shortFrequency = 8 * time.Hour
 // tokens: 70043/70044 in the log, or an enabled policy with "every time" or
 // a short interval on the apps the query is about.
 func (d *run) signInFrequency() {
-	var evidence []SignIn
+	var evidence []*SignIn
 	for _, s := range d.signIns {
 		if info, ok := d.e.kb.Lookup(s.ErrorCode); ok && info.Finding == CodeCASignInFrequency {
 			evidence = append(evidence, s)
@@ -137,7 +149,7 @@ func (d *run) signInFrequency() {
 		if p.State != PolicyEnabled || sif == nil || sif.SignInFrequency == nil || !sif.SignInFrequency.IsEnabled {
 			continue
 		}
-		var own []SignIn
+		var own []*SignIn
 		for _, s := range evidence {
 			if d.ev.Evaluate(p, d.request(s)).Match != MatchNo || appliedWith(s, p.ID, "signinfrequency") {
 				own = append(own, s)
@@ -156,10 +168,10 @@ func (d *run) signInFrequency() {
 			errorCode: lastError(own)})
 	}
 	// Evidence no known policy explains still deserves a finding.
-	var orphan []SignIn
+	var orphan []*SignIn
 	for _, s := range evidence {
 		if !slices.ContainsFunc(d.groups, func(g *group) bool {
-			return g.code == CodeCASignInFrequency && slices.ContainsFunc(g.signIns, func(x SignIn) bool { return x.ID == s.ID })
+			return g.code == CodeCASignInFrequency && slices.ContainsFunc(g.signIns, func(x *SignIn) bool { return x.ID == s.ID })
 		}) {
 			orphan = append(orphan, s)
 		}
@@ -179,14 +191,14 @@ func (d *run) signInFrequency() {
 }
 
 // lastError is the error code of the newest sign-in; s is oldest first.
-func lastError(s []SignIn) int {
+func lastError(s []*SignIn) int {
 	if len(s) == 0 {
 		return 0
 	}
 	return s[len(s)-1].ErrorCode
 }
 
-func appliedWith(s SignIn, policyID, control string) bool {
+func appliedWith(s *SignIn, policyID, control string) bool {
 	for _, ap := range s.AppliedPolicies {
 		if strings.EqualFold(ap.ID, policyID) && containsFold(ap.EnforcedSessionControls, control) {
 			return true
@@ -206,11 +218,17 @@ func frequencyText(f *SignInFrequency) string {
 // query is about with a control the account may not meet, where no failure
 // has shown them yet.
 func (d *run) proactive() {
+	named := map[string]bool{}
+	for _, g := range d.groups {
+		for _, r := range g.policies {
+			named[strings.ToLower(r.ID)] = true
+		}
+	}
 	for _, p := range d.snap.Policies {
 		if p.State != PolicyEnabled || len(p.HardControls()) == 0 {
 			continue
 		}
-		if slices.ContainsFunc(d.groups, func(g *group) bool { return g.names(p.ID) }) {
+		if named[strings.ToLower(p.ID)] {
 			continue
 		}
 		if d.metBefore(p.ID) {
@@ -226,6 +244,7 @@ func (d *run) proactive() {
 				open = append(open, d.ConditionText(c))
 			}
 		}
+		named[strings.ToLower(p.ID)] = true
 		d.groups = append(d.groups, &group{code: CodeCAPolicyApplies, never: true,
 			policies: []PolicyRef{d.ref(p.ID, p.DisplayName, nil)}, condition: strings.Join(open, " ")})
 	}
