@@ -114,7 +114,7 @@ type run struct {
 	byKey    map[groupKey]*group // failure groups by code, app, error and policies
 	blamed   map[string]blame    // evaluator blame by code and sign-in conditions
 	requests []Request           // onboardingRequests, built once
-	met      map[string]bool        // policies a sign-in in the window satisfied
+	met      map[string]bool     // policies a sign-in in the window satisfied
 	warnings []Warning
 }
 

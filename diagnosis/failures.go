@@ -193,10 +193,6 @@ func (d *run) add(code FindingCode, s *SignIn, b blame) *group {
 	return g
 }
 
-func (g *group) names(id string) bool {
-	return slices.ContainsFunc(g.policies, func(p PolicyRef) bool { return strings.EqualFold(p.ID, id) })
-}
-
 // accountState reports a disabled account even when no sign-in shows it.
 func (d *run) accountState() {
 	u := d.snap.User
