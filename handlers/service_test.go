@@ -36,6 +36,7 @@ func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source) fixture
 		src = tenant
 	}
 	st := store.NewMemory(func() time.Time { return now })
+	cfg.Access.Everyone = cfg.Access.Everyone || cfg.Access.Open()
 	svc, err := handlers.NewService(cfg, eng, src, st, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +165,9 @@ func TestAccessAndRateLimit(t *testing.T) {
 	if ack, _ := f.do(t, slackReq("adele@contoso.com", "Ev1", "")); ack.Kind != handlers.ReplyRefusal {
 		t.Errorf("outside the allow-list: %s", ack.Kind)
 	}
-	if got, _ := f.store.Recent(t.Context(), 10); len(got) != 0 {
-		t.Errorf("a refused request was audited: %+v", got)
+	if got, _ := f.store.Recent(t.Context(), 10); len(got) != 1 || got[0].Refusal != "not_allowed" || got[0].Verdict != "" ||
+		got[0].Target != "adele@contoso.com" || got[0].Action != "check" || got[0].Requester != "U1" {
+		t.Errorf("audit of a refused request = %+v, want one refusal entry", got)
 	}
 	req := slackReq("adele@contoso.com", "", "")
 	req.Conversation.Channel = "C-helpdesk"
@@ -288,7 +290,10 @@ func TestMessagesComplete(t *testing.T) {
 		"usage.explain_bad", "usage.no_arguments", "usage.flag_value", "usage.app_twice", "usage.app_bad", "usage.since_bad",
 		"usage.flag_unknown", "usage.extra", "usage.whatif_bad", "usage.platform_bad", "usage.location_bad", "usage.client_bad",
 		"usage.user_bad", "usage.app_unknown", "usage.no_thread", "failure.timeout", "failure.internal", "failure.credentials",
-		"failure.unreachable", "failure.mention_unresolved"} {
+		"failure.unreachable", "failure.mention_unresolved", "failure.busy", "failure.restarting", "failure.restarted",
+		"failure.audit_unavailable", "progress.ahead", "progress.ahead_one", "progress.next", "refusal.not_allowed",
+		"refusal.rate_limited", "refusal.foreign_team", "refusal.foreign_tenant", "refusal.unauthenticated",
+		"refusal.channel_not_allowed"} {
 		if !m.Has("en", k) {
 			t.Errorf("catalog lacks %q", k)
 		}
