@@ -299,3 +299,61 @@ func TestMessagesComplete(t *testing.T) {
 		}
 	}
 }
+
+// policySource counts what whatif reads: it must re-read policies alone,
+// never sign-ins.
+type policySource struct {
+	tenant   diagnosis.Source
+	mu       sync.Mutex
+	drop     string // a policy name prefix Policies leaves out, as if deleted since
+	snaps    int
+	policies int
+}
+
+func (s *policySource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
+	s.mu.Lock()
+	s.snaps++
+	s.mu.Unlock()
+	return s.tenant.Snapshot(ctx, q)
+}
+
+func (s *policySource) Policies(ctx context.Context) (diagnosis.Snapshot, error) {
+	s.mu.Lock()
+	s.policies++
+	s.mu.Unlock()
+	full, err := s.tenant.Snapshot(ctx, diagnosis.Query{User: "adele@contoso.com"})
+	if err != nil {
+		return diagnosis.Snapshot{}, err
+	}
+	out := diagnosis.Snapshot{NamedLocations: full.NamedLocations, PoliciesRead: true}
+	for _, p := range full.Policies {
+		if !strings.HasPrefix(p.DisplayName, s.drop) {
+			out.Policies = append(out.Policies, p)
+		}
+	}
+	return out, nil
+}
+
+func TestWhatIfReadsPoliciesOnly(t *testing.T) {
+	t.Parallel()
+	tenant, err := demo.Default(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &policySource{tenant: tenant, drop: "CA015"}
+	f := newFixture(t, handlers.Config{}, src)
+	_, r := f.do(t, slackReq("adele@contoso.com", "", ""))
+	f.svc.LinkThread(t.Context(), handlers.SurfaceSlack, "C1", "1700000000.000100", r.DiagnosisID)
+	_, w := f.do(t, slackReq("whatif app=azure-portal location=203.0.113.7", "", "1700000000.000100"))
+	if w.Kind != handlers.ReplyWhatIf || len(w.WhatIf) == 0 {
+		t.Fatalf("whatif = %+v", w)
+	}
+	for _, v := range w.WhatIf {
+		if strings.HasPrefix(v.DisplayName, "CA015") {
+			t.Errorf("whatif judged CA015 from the stored diagnosis; want the policies read now, which lack it")
+		}
+	}
+	if src.snaps != 1 || src.policies != 1 {
+		t.Errorf("check + whatif made %d snapshot reads and %d policy reads; want 1 and 1", src.snaps, src.policies)
+	}
+}
