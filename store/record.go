@@ -128,11 +128,13 @@ func fromWarningsJSON(ws []warningJSON) []diagnosis.Warning {
 
 // auditJSON is how an AuditEntry is stored in Redis.
 type auditJSON struct {
-	Time        time.Time `json:"time"`
-	Surface     string    `json:"surface,omitempty"`
-	Requester   string    `json:"requester,omitempty"`
-	Channel     string    `json:"channel,omitempty"`
-	Target      string    `json:"target,omitempty"`
-	Verdict     string    `json:"verdict,omitempty"`
-	DiagnosisID string    `json:"diagnosisId,omitempty"`
+	Time         time.Time `json:"time"`
+	Surface      string    `json:"surface,omitempty"`
+	Requester    string    `json:"requester,omitempty"`
+	Conversation string    `json:"conversation,omitempty"`
+	Action       string    `json:"action,omitempty"`
+	Target       string    `json:"target,omitempty"`
+	Verdict      string    `json:"verdict,omitempty"`
+	Refusal      string    `json:"refusal,omitempty"`
+	DiagnosisID  string    `json:"diagnosisId,omitempty"`
 }
