@@ -149,7 +149,7 @@ func setup(t *testing.T, o options) *env {
 		o.slack(&cfg)
 	}
 	runner := handlers.NewRunner(4)
-	s, err := slack.NewWithClient(cfg, svc, runner, log, fake.Client())
+	s, err := slack.New(cfg, slack.Deps{Service: svc, Runner: runner, Dedup: st, Logger: log, HTTP: fake.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
