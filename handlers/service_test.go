@@ -412,7 +412,9 @@ func TestEveryDisclosureAudited(t *testing.T) {
 // goes away between reading a diagnosis and answering.
 type auditDown struct{ store.Store }
 
-func (auditDown) Append(context.Context, store.AuditEntry) error { return errors.New("dial tcp: connection refused") }
+func (auditDown) Append(context.Context, store.AuditEntry) error {
+	return errors.New("dial tcp: connection refused")
+}
 
 // TestNoUnauditedDisclosure: when the entry cannot be written, nothing
 // about the account is shown, and the requester is told why.
