@@ -104,7 +104,7 @@ func TestConvert(t *testing.T) {
 					ClientApps:     &diagnosis.ClientAppsConditions{IncludeServicePrincipals: []string{"ServicePrincipalsInMyTenant"}},
 				},
 				Grant: &diagnosis.GrantControls{Operator: "AND", BuiltInControls: []string{"mfa", "compliantDevice"},
-					TermsOfUse:             []string{"a0b1c2d3-0000-0000-0000-000000000001"},
+					TermsOfUse: []string{"a0b1c2d3-0000-0000-0000-000000000001"},
 					AuthenticationStrength: &diagnosis.AuthenticationStrength{ID: "00000000-0000-0000-0000-000000000004", DisplayName: "Phishing-resistant MFA",
 						AllowedCombinations: []string{"fido2"}}},
 				Session: &diagnosis.SessionControls{
