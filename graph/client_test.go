@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -434,27 +435,29 @@ func TestSnapshotNoToken(t *testing.T) {
 
 func TestSnapshotBatchRefused(t *testing.T) {
 	t.Parallel()
-	tenant := loadTenant(t, "scenarios/p11-non-interactive.json")
-	srv := graphtest.NewServer(t, tenant, graphtest.WithoutBatch())
-	c := newClient(t, srv, nil)
-	for run := range 2 {
-		snap, err := c.Snapshot(t.Context(), week("megan@contoso.com"))
-		if err != nil {
-			t.Fatalf("run %d: %v", run, err)
+	synctest.Test(t, func(t *testing.T) { // the CA budget waits on the fake clock
+		tenant := loadTenant(t, "scenarios/p11-non-interactive.json")
+		srv := graphtest.NewInMemory(t, tenant, graphtest.WithoutBatch())
+		c := newClient(t, srv, nil)
+		for run := range 2 {
+			snap, err := c.Snapshot(t.Context(), week("megan@contoso.com"))
+			if err != nil {
+				t.Fatalf("run %d: %v", run, err)
+			}
+			if len(snap.Warnings) != 0 || len(snap.SignIns) != 4 || len(snap.Policies) != len(tenant.Policies) || !snap.MembershipsRead {
+				t.Errorf("run %d: warnings %v, %d sign-ins, %d policies", run, warnings(snap), len(snap.SignIns), len(snap.Policies))
+			}
 		}
-		if len(snap.Warnings) != 0 || len(snap.SignIns) != 4 || len(snap.Policies) != len(tenant.Policies) || !snap.MembershipsRead {
-			t.Errorf("run %d: warnings %v, %d sign-ins, %d policies", run, warnings(snap), len(snap.SignIns), len(snap.Policies))
+		var batches int
+		for _, r := range srv.Requests() {
+			if strings.HasSuffix(r.Path, "/$batch") {
+				batches++
+			}
 		}
-	}
-	var batches int
-	for _, r := range srv.Requests() {
-		if strings.HasSuffix(r.Path, "/$batch") {
-			batches++
+		if batches != 1 {
+			t.Errorf("$batch tried %d times, want once (then parallel requests)", batches)
 		}
-	}
-	if batches != 1 {
-		t.Errorf("$batch tried %d times, want once (then parallel requests)", batches)
-	}
+	})
 }
 
 // The token goes to the configured host only: a nextLink elsewhere is not
@@ -508,27 +511,29 @@ func Example() {
 // its user principal name, with one more round trip and only then.
 func TestSnapshotByMail(t *testing.T) {
 	t.Parallel()
-	tenant, err := graphtest.ParseTenant([]byte(`{"users":[
-		{"id":"0b9e9d4c-6f0a-4d53-8a0e-3b8f0b0c2a11","userPrincipalName":"adele.vance@contoso.onmicrosoft.com","mail":"Adele@Contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]},
-		{"id":"7c1d2e3f-0000-4000-8000-000000000001","userPrincipalName":"a@contoso.com","mail":"shared@contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]},
-		{"id":"7c1d2e3f-0000-4000-8000-000000000002","userPrincipalName":"b@contoso.com","mail":"shared@contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]}],
-		"policies":[],"namedLocations":[],"signIns":[]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := graphtest.NewServer(t, tenant)
-	c := newClient(t, srv, nil)
-	snap, err := c.Snapshot(t.Context(), week("adele@contoso.com"))
-	if err != nil || snap.User == nil || snap.User.ID != "0b9e9d4c-6f0a-4d53-8a0e-3b8f0b0c2a11" {
-		t.Fatalf("Snapshot by mail = %+v, %v", snap.User, err)
-	}
-	// An address two accounts share names nobody.
-	if snap, err := c.Snapshot(t.Context(), week("shared@contoso.com")); err != nil || snap.User != nil {
-		t.Errorf("Snapshot of a shared mail = %+v, %v; want no user", snap.User, err)
-	}
-	if snap, err := c.Snapshot(t.Context(), week("nobody@contoso.com")); err != nil || snap.User != nil {
-		t.Errorf("Snapshot of an unknown address = %+v, %v; want no user", snap.User, err)
-	}
+	synctest.Test(t, func(t *testing.T) { // the CA budget waits on the fake clock
+		tenant, err := graphtest.ParseTenant([]byte(`{"users":[
+			{"id":"0b9e9d4c-6f0a-4d53-8a0e-3b8f0b0c2a11","userPrincipalName":"adele.vance@contoso.onmicrosoft.com","mail":"Adele@Contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]},
+			{"id":"7c1d2e3f-0000-4000-8000-000000000001","userPrincipalName":"a@contoso.com","mail":"shared@contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]},
+			{"id":"7c1d2e3f-0000-4000-8000-000000000002","userPrincipalName":"b@contoso.com","mail":"shared@contoso.com","accountEnabled":true,"userType":"Member","memberOf":[]}],
+			"policies":[],"namedLocations":[],"signIns":[]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := graphtest.NewInMemory(t, tenant)
+		c := newClient(t, srv, nil)
+		snap, err := c.Snapshot(t.Context(), week("adele@contoso.com"))
+		if err != nil || snap.User == nil || snap.User.ID != "0b9e9d4c-6f0a-4d53-8a0e-3b8f0b0c2a11" {
+			t.Fatalf("Snapshot by mail = %+v, %v", snap.User, err)
+		}
+		// An address two accounts share names nobody.
+		if snap, err := c.Snapshot(t.Context(), week("shared@contoso.com")); err != nil || snap.User != nil {
+			t.Errorf("Snapshot of a shared mail = %+v, %v; want no user", snap.User, err)
+		}
+		if snap, err := c.Snapshot(t.Context(), week("nobody@contoso.com")); err != nil || snap.User != nil {
+			t.Errorf("Snapshot of an unknown address = %+v, %v; want no user", snap.User, err)
+		}
+	})
 }
 
 // TestSnapshotWithoutTransitiveMemberOf falls back to direct memberships
