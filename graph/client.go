@@ -188,6 +188,9 @@ type run struct {
 	wg       sync.WaitGroup // every request goroutine of this run
 	mu       sync.Mutex
 	cancels  []context.CancelFunc
+	// silent is set once the diagnosis has failed as a whole: the parts
+	// it still collects are not counted as failures of their own.
+	silent atomic.Bool
 }
 
 // timed returns ctx bounded by what is left of the time budget.
@@ -278,7 +281,9 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 			var ae *APIError
 			if errors.As(u.err, &ae) && ae.Status == http.StatusNotFound {
 				sign.abandon(c)
+				r.silent.Store(true)
 				t.collect(tctx, r, res, &diagnosis.Snapshot{}) // finish what this run leads
+				r.silent.Store(false)
 				if fromCache {
 					return r.snapshot(ctx, false) // the cached id is gone: look the UPN up again
 				}
@@ -289,18 +294,22 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 				return snap, nil
 			}
 			sign.abandon(c)
+			r.silent.Store(true)
 			t.collect(tctx, r, res, &diagnosis.Snapshot{})
 			return snap, fatal(tctx, "read user", u.err)
 		}
 		var err error
 		if user, err = decodeUser(u.body); err != nil {
 			sign.abandon(c)
+			r.silent.Store(true)
 			t.collect(tctx, r, res, &diagnosis.Snapshot{})
 			return snap, fmt.Errorf("read user: %w", err)
 		}
 		if fromCache && !strings.EqualFold(user.UserPrincipalName, q.User) {
 			sign.abandon(c)
+			r.silent.Store(true)
 			t.collect(tctx, r, res, &diagnosis.Snapshot{})
+			r.silent.Store(false)
 			return r.snapshot(ctx, false) // the UPN moved to another account
 		}
 	}
@@ -339,10 +348,10 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 			if !userCached {
 				mfa = r.requirements(second["requirements"].wait())
 			}
-			signIns = sign.collect(sctx, r, user.ID, second)
+			signIns = sign.collect(ctx, sctx, r, user.ID, second)
 			return
 		}
-		signIns = sign.collect(r.timed(ctx), r, user.ID, res)
+		signIns = sign.collect(ctx, r.timed(ctx), r, user.ID, res)
 	})
 	t.collect(tctx, r, res, &snap)
 	wg.Wait()
@@ -382,7 +391,9 @@ func (r *run) warn(snap *diagnosis.Snapshot, w diagnosis.Warning, err error, p p
 	}
 	snap.Warnings = append(snap.Warnings, w)
 	if err != nil {
-		r.c.failed(err)
+		if !r.silent.Load() {
+			r.c.failed(err)
+		}
 		r.c.log.Warn("graph read degraded", slog.String("part", p.String()), slog.String("reason", w.Reason),
 			slog.String("status", statusOf(err)), slog.Any("err", err))
 	}

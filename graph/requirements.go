@@ -56,7 +56,9 @@ func (r *run) applyRequirements(snap *diagnosis.Snapshot, m requirementsRead) {
 		r.warn(snap, diagnosis.Warning{Code: diagnosis.WarnPoliciesUnavailable, Reason: reasonPerm,
 			Args: map[string]string{"permission": permUserAuth}}, m.err, partRequirements)
 	default:
-		r.c.failed(m.err)
+		if !r.silent.Load() {
+			r.c.failed(m.err)
+		}
 		r.c.log.Warn("graph read degraded", "part", partRequirements.String(), "status", statusOf(m.err), "err", m.err)
 	}
 }
@@ -74,7 +76,9 @@ func applySecurityDefaults(r *run, snap *diagnosis.Snapshot, v any, err error) {
 		r.warn(snap, diagnosis.Warning{Code: diagnosis.WarnPoliciesUnavailable, Reason: reasonPerm,
 			Args: map[string]string{"permission": permPolicy}}, err, partSecurityDefaults)
 	default:
-		r.c.failed(err)
+		if !r.silent.Load() {
+			r.c.failed(err)
+		}
 		r.c.log.Warn("graph read degraded", "part", partSecurityDefaults.String(), "status", statusOf(err), "err", err)
 	}
 }

@@ -88,8 +88,10 @@ func (p *signInPlan) abandon(c *Client) {
 	}
 }
 
-// collect returns the sign-ins of the plan, reading them when it leads.
-func (p *signInPlan) collect(ctx context.Context, r *run, id string, res map[string]*pending) signInRead {
+// collect returns the sign-ins of the plan, reading them under ctx when it
+// leads. A follower waits for the leader's read under queue, the caller's
+// context: like the wait for the budget, it is a wait in line.
+func (p *signInPlan) collect(queue, ctx context.Context, r *run, id string, res map[string]*pending) signInRead {
 	switch {
 	case p.hit != nil:
 		return r.window(signInRead{signIns: p.hit.SignIns, truncated: p.hit.Truncated})
@@ -102,8 +104,8 @@ func (p *signInPlan) collect(ctx context.Context, r *run, id string, res map[str
 				return signInRead{err: p.call.err}
 			}
 			return r.window(p.call.val.(signInRead))
-		case <-ctx.Done():
-			return signInRead{err: context.Cause(ctx)}
+		case <-queue.Done():
+			return signInRead{err: context.Cause(queue)}
 		}
 	}
 	read := r.readSignIns(ctx, id, res)
