@@ -129,6 +129,7 @@ func setup(t *testing.T, o options) *env {
 	}
 	st := &watchedStore{Store: store.NewMemory(nil), links: make(chan store.Thread, 16)}
 	log := slog.New(slog.NewTextHandler(tWriter{t}, nil))
+	o.handlers.Access.Everyone = o.handlers.Access.Everyone || o.handlers.Access.Open()
 	svc, err := handlers.NewService(o.handlers, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
