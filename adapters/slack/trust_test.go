@@ -18,7 +18,7 @@ import (
 	"github.com/onboard-check/onboard-check/handlers"
 )
 
-const refusalText = "not on the list"
+const refusalText = "Sorry, "
 
 // payload reads a real Slack payload from testdata/payloads (sources in
 // testdata/README.md).
