@@ -40,10 +40,14 @@ type gatedSource struct {
 	tenant *demo.Tenant
 	gate   chan struct{}
 	calls  atomic.Int32
+	wait   *diagnosis.Progress // reported before waiting, as a throttled Graph does
 }
 
 func (g *gatedSource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
 	g.calls.Add(1)
+	if g.wait != nil {
+		diagnosis.ReportProgress(ctx, *g.wait)
+	}
 	select {
 	case <-g.gate:
 	case <-ctx.Done():
@@ -147,6 +151,8 @@ func (c *jobCounter) idle(ctx context.Context) bool {
 
 type options struct {
 	slow      bool // the source answers only once the test opens its gate
+	wait      *diagnosis.Progress
+	logs      io.Writer // receives the logs too (JSON)
 	handlers  handlers.Config
 	slack     func(*slack.Config)
 	inProcess bool // no sockets, for testing/synctest
@@ -160,7 +166,7 @@ func setup(t *testing.T, o options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &gatedSource{tenant: tenant, gate: make(chan struct{})}
+	src := &gatedSource{tenant: tenant, gate: make(chan struct{}), wait: o.wait}
 	if !o.slow {
 		close(src.gate)
 	}
@@ -169,7 +175,11 @@ func setup(t *testing.T, o options) *env {
 		t.Fatal(err)
 	}
 	st := &watchedStore{Store: store.NewMemory(nil), links: make(chan store.Thread, 16)}
-	log := slog.New(slog.NewTextHandler(tWriter{t}, nil))
+	var out io.Writer = tWriter{t}
+	if o.logs != nil {
+		out = io.MultiWriter(out, o.logs)
+	}
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	o.handlers.Access.Everyone = o.handlers.Access.Everyone || o.handlers.Access.Open()
 	jobs := newJobCounter()
 	o.handlers.Observer = jobs

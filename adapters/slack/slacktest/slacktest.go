@@ -452,7 +452,7 @@ func walkTexts(v any, fn func(string)) {
 }
 
 // handleResponse is the response_url sink: it wants a JSON message with a
-// text, as Slack does.
+// text (or delete_original), as Slack does.
 func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.record(Call{Method: "response_url", Body: body, Path: r.URL.Path})
@@ -470,8 +470,11 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 		Blocks          json.RawMessage `json:"blocks"`
 		ResponseType    string          `json:"response_type"`
 		ReplaceOriginal *bool           `json:"replace_original"`
+		DeleteOriginal  bool            `json:"delete_original"`
 	}
-	if err := json.Unmarshal(body, &m); err != nil || m.Text == "" {
+	// A message needs a text; deleting the original needs nothing else.
+	// https://api.slack.com/interactivity/handling#deleting_message_response
+	if err := json.Unmarshal(body, &m); err != nil || (m.Text == "" && !m.DeleteOriginal) {
 		s.tb.Errorf("slacktest: response_url body is not a message with a text: %s", body)
 		http.Error(w, "invalid_payload", http.StatusBadRequest)
 		return
