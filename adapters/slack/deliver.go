@@ -92,6 +92,9 @@ func (s *Server) Deliver(ctx context.Context, rt []byte, reply handlers.Reply) e
 		// A progress message was posted in the thread: the reply takes
 		// its place.
 		if err := s.update(ctx, to, shown.ts, Render(reply, s.svc.Messages())); err == nil {
+			if reply.Kind == handlers.ReplyDiagnosis && to.thread == "" {
+				s.svc.LinkThread(ctx, handlers.SurfaceSlack, to.channel, shown.ts, reply.DiagnosisID)
+			}
 			return nil
 		}
 	}

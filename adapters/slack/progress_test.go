@@ -92,3 +92,22 @@ func TestProgressOfAMentionUpdatedInPlace(t *testing.T) {
 		t.Errorf("%d posts; want the note alone (the diagnosis takes its place)", n)
 	}
 }
+
+// TestProgressWithoutResponseURL: a slash command whose response_url is
+// not Slack's shows its progress as a note in the channel, which the
+// diagnosis replaces, and whose thread then takes follow-ups.
+func TestProgressWithoutResponseURL(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{slow: true, wait: &diagnosis.Progress{Ahead: 12, Wait: 25 * time.Second}})
+	e.post(t, "/slack/commands", commandForm("adele@contoso.com", "U0HELPDESK", helpdesk, "https://evil.example/hook"))
+	posts := e.fake.Wait(waitCtx(t), "chat.postMessage", 1)
+	if !strings.Contains(posts[0].Form.Get("text"), inLine) || posts[0].Form.Get("thread_ts") != "" {
+		t.Errorf("progress note %v", posts[0].Form)
+	}
+	close(e.src.gate)
+	e.waitLinked(t, firstPost)
+	e.drain(t)
+	if u := e.fake.Calls("chat.update"); len(u) != 1 || !strings.Contains(u[0].Form.Get("blocks"), blocking) {
+		t.Errorf("updates %+v; want the diagnosis in place of the note", u)
+	}
+}
