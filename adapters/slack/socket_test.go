@@ -160,3 +160,34 @@ func TestSocketModeNetworkProblemLogged(t *testing.T) {
 		t.Errorf("Run = %v after a network problem; want nil at the end", err)
 	}
 }
+
+// TestSocketModeForeignTeamRefused: a slash command over Socket Mode from
+// a workspace that is not the bot's is refused in its acknowledgement,
+// and nothing runs.
+func TestSocketModeForeignTeamRefused(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
+	e.fake.SetIdentity("T999", "", "UBOT")
+	var env struct {
+		EnvelopeID string          `json:"envelope_id"`
+		Type       string          `json:"type"`
+		Payload    json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(payload(t, "socket_slash_commands.json"), &env); err != nil {
+		t.Fatal(err)
+	}
+	slash := editJSON(t, env.Payload, func(m map[string]any) { m["text"] = "adele@contoso.com" })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.slack.Run(ctx) }()
+	e.fake.SendEnvelope(env.EnvelopeID, env.Type, json.RawMessage(slash))
+	acks := e.fake.Wait(waitCtx(t), "socket_ack", 1)
+	cancel()
+	<-done
+	if len(acks) != 1 || !strings.Contains(string(acks[0].Body), "own Slack workspace") {
+		t.Errorf("acks %+v; want the foreign-team refusal", acks)
+	}
+	if e.src.calls.Load() != 0 || len(e.fake.Calls("chat.postMessage")) != 0 {
+		t.Error("a refused Socket Mode command ran")
+	}
+}
