@@ -52,7 +52,7 @@ func TestOpenURL(t *testing.T) {
 	t.Parallel()
 	for u, want := range map[string]bool{
 		"https://entra.microsoft.com/#view/Microsoft_AAD_IAM/SignInLogsList.ReactView": true,
-		"https://learn.microsoft.com/entra/identity/conditional-access/what-if-tool":    true,
+		"https://learn.microsoft.com/entra/identity/conditional-access/what-if-tool":   true,
 		"http://learn.microsoft.com/x":             false,
 		"https://learn.microsoft.com.evil.example": false,
 		"https://evil.example/learn.microsoft.com": false,
