@@ -149,6 +149,7 @@ func setup(t testing.TB, o options) *env {
 	st := &countingStore{Memory: store.NewMemory(nil)}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o.access.Everyone = o.access.Everyone || o.access.Open()
 	svc, err := handlers.NewService(handlers.Config{Access: o.access}, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
