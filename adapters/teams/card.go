@@ -65,7 +65,11 @@ type outgoing struct {
 // Recheck, Details and Open in Entra actions; any other reply as text
 // blocks. It is a pure function of the reply and the conversation catalog.
 func CardJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
-	return marshalIndent(render(r, msg).Attachments[0].Content)
+	a := render(r, msg)
+	if len(a.Attachments) == 0 {
+		return marshalIndent(textCard(r.Text)) // an acknowledgement is text only
+	}
+	return marshalIndent(a.Attachments[0].Content)
 }
 
 // ActivityJSON renders a reply as the message activity the bot posts to
@@ -94,13 +98,21 @@ func render(r handlers.Reply, msg *diagnosis.Text) outgoing {
 }
 
 func build(r handlers.Reply, msg *diagnosis.Text, limit int) outgoing {
-	a := outgoing{Type: typeMessage, Locale: r.Lang, TextFormat: "plain"}
+	// Teams clients may read a message's text as Markdown, whatever
+	// textFormat says, so the text is escaped like the card's.
+	a := outgoing{Type: typeMessage, Locale: r.Lang, TextFormat: "markdown"}
 	var c card
-	if (r.Kind == handlers.ReplyDiagnosis || r.Kind == handlers.ReplyDetails) && r.Diagnosis != nil {
+	switch {
+	case r.Kind == handlers.ReplyAck || r.Kind == handlers.ReplyProgress:
+		// The acknowledgement and its updates are one line of text,
+		// later replaced by the answer.
+		a.Text = cutEscaped(escapeText(r.Text), maxSummary*4)
+		return a
+	case (r.Kind == handlers.ReplyDiagnosis || r.Kind == handlers.ReplyDetails) && r.Diagnosis != nil:
 		c = diagnosisCard(*r.Diagnosis, r.DiagnosisID, r.Lang, msg, limit)
-		a.Text = cut(r.Diagnosis.Summary, maxSummary*4)
+		a.Text = cutEscaped(escapeText(r.Diagnosis.Summary), maxSummary*4)
 		a.Summary = cut(title(*r.Diagnosis, r.Lang, msg), maxSummary)
-	} else {
+	default:
 		c = textCard(r.Text)
 		first, _, _ := strings.Cut(r.Text, "\n")
 		a.Summary = cut(first, maxSummary)

@@ -126,7 +126,7 @@ func TestHostileInputEchoedAsText(t *testing.T) {
 	t.Parallel()
 	e := setup(t, options{})
 	e.post(t, mentionActivity(e, "h1", channelThread, "onboard-check [click](https://evil.example)"))
-	got := e.bf.Wait(waitCtx(t), 1)
+	got := e.bf.WaitAnswers(waitCtx(t), 1)
 	if len(got) != 1 {
 		t.Fatalf("replies = %v", got)
 	}
