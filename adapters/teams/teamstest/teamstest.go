@@ -87,6 +87,7 @@ type Server struct {
 	keys         []key
 	stdBase64    bool // n and e in standard base64, padded
 	metaStatus   int  // non-zero: the OpenID metadata answers this status
+	tokenFaults  []int
 	changed      chan struct{}
 	replies      []Reply
 	tokenCalls   int
@@ -378,9 +379,26 @@ func (s *Server) SetTokenLifetime(d time.Duration) {
 	s.mu.Unlock()
 }
 
+// FailTokens makes the next n token requests answer status, with an
+// error body as Entra sends it.
+func (s *Server) FailTokens(n, status int) {
+	s.mu.Lock()
+	s.tokenFaults = append(s.tokenFaults, slices.Repeat([]int{status}, n)...)
+	s.mu.Unlock()
+}
+
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tokenCalls++
+	if len(s.tokenFaults) > 0 {
+		status := s.tokenFaults[0]
+		s.tokenFaults = s.tokenFaults[1:]
+		s.mu.Unlock()
+		writeJSON(w, status, map[string]any{"error": "temporarily_unavailable",
+			"error_description": "AADSTS50020: fake failure.\r\nTrace ID: 0000\r\nCorrelation ID: 0000\r\nTimestamp: 2026-11-28 10:00:00Z",
+			"error_codes": []int{50020}, "timestamp": "2026-11-28 10:00:00Z", "trace_id": "0000", "correlation_id": "0000"})
+		return
+	}
 	wantID, wantSecret, lifetime := s.clientID, s.secret, s.lifetime
 	s.mu.Unlock()
 	if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
