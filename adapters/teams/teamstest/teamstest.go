@@ -396,7 +396,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		writeJSON(w, status, map[string]any{"error": "temporarily_unavailable",
 			"error_description": "AADSTS50020: fake failure.\r\nTrace ID: 0000\r\nCorrelation ID: 0000\r\nTimestamp: 2026-11-28 10:00:00Z",
-			"error_codes": []int{50020}, "timestamp": "2026-11-28 10:00:00Z", "trace_id": "0000", "correlation_id": "0000"})
+			"error_codes":       []int{50020}, "timestamp": "2026-11-28 10:00:00Z", "trace_id": "0000", "correlation_id": "0000"})
 		return
 	}
 	wantID, wantSecret, lifetime := s.clientID, s.secret, s.lifetime
