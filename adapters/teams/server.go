@@ -105,9 +105,13 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	requester, tenant, refusal := s.cfg.identify(a)
 	if refusal != "" {
-		// Audited; the polite text is not posted: the sender is not
-		// someone the bot answers, and posting would send its token.
-		_ = s.svc.Refuse(r.Context(), s.request(a, a.From.AadObjectID, tenant, a.command()), refusal)
+		// A request (a message, an invoke) is audited as refused; the
+		// polite text is not posted: the sender is not someone the bot
+		// answers. Events (a channel renamed, a member added) need no
+		// record.
+		if a.Type == typeMessage || a.Type == typeInvoke {
+			_ = s.svc.Refuse(r.Context(), s.request(a, a.From.AadObjectID, tenant, a.command()), refusal)
+		}
 		// A channel the bot does not serve learns so; a refused person
 		// in Teams gets the usual empty answer, and no reply.
 		if refusal == refuseChannel {
