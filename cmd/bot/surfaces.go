@@ -2,19 +2,20 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
 	"github.com/onboard-check/onboard-check/adapters/teams"
 )
 
-// slackConfig reads the Slack app's settings (SPEC §3).
+// slackConfig reads the Slack app's settings.
 func slackConfig(e env) slack.Config {
 	return slack.Config{BotToken: e.get("SLACK_BOT_TOKEN"), SigningSecret: e.get("SLACK_SIGNING_SECRET"),
 		AppToken: e.get("SLACK_APP_TOKEN"), APIURL: e.get("SLACK_API_URL")}
 }
 
-// teamsConfig reads the Azure Bot registration (SPEC §3).
+// teamsConfig reads the Azure Bot registration.
 func teamsConfig(e env) teams.Config {
 	return teams.Config{AppID: e.get("MICROSOFT_APP_ID"), Password: e.get("MICROSOFT_APP_PASSWORD"),
 		TenantID: e.get("MICROSOFT_APP_TENANT_ID"), Type: e.get("MICROSOFT_APP_TYPE"),
@@ -22,16 +23,30 @@ func teamsConfig(e env) teams.Config {
 }
 
 // validateSurfaces checks the settings of every surface that has any: a
-// half-configured surface is an error.
-func validateSurfaces(e env) error {
+// half-configured surface is an error. chat reports whether any chat
+// surface is configured.
+func validateSurfaces(e env) (chat bool, err error) {
 	var errs []error
+	var problems []string
 	if c := slackConfig(e); c.Enabled() {
+		chat = true
 		errs = append(errs, c.Validate())
 	}
+	// Read even without Teams, so that a typo in the flag is reported.
+	e.flag("ONBOARD_TEAMS_ALLOW_EMULATOR", &problems)
 	if c := teamsConfig(e); c.Enabled() {
+		chat = true
 		errs = append(errs, c.Validate())
+		// A MultiTenant registration without a tenant would serve every
+		// organisation that installs the app.
+		if c.Type == teams.TypeMultiTenant && c.TenantID == "" && len(e.list("ONBOARD_TEAMS_TENANTS", nil)) == 0 {
+			problems = append(problems, fmt.Sprintf("MICROSOFT_APP_TENANT_ID: a %s registration must name the tenant it serves: set it or ONBOARD_TEAMS_TENANTS", teams.TypeMultiTenant))
+		}
 	}
-	return joinConfigErrors(errs...)
+	if len(problems) > 0 {
+		errs = append(errs, &configError{problems: problems})
+	}
+	return chat, joinConfigErrors(errs...)
 }
 
 // mountSurfaces adds the configured chat surfaces to the server; one with
