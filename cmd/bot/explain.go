@@ -118,10 +118,26 @@ func runExplain(ctx context.Context, args []string, getenv func(string) string, 
 		return exitUsage
 	}
 	if f.output == "json" {
-		return writeJSONOut(stdout, reply.Explain)
+		x := reply.Explain
+		if x == nil { // a code the knowledge base does not hold
+			code, _ := handlers.ParseErrorCode(pos[0])
+			return writeJSONOut(stdout, explainJSON{Code: code, Link: diagnosis.LookupURL(code), Remediation: []string{}})
+		}
+		return writeJSONOut(stdout, explainJSON{Code: x.Code, Name: x.Name, Finding: string(x.Finding),
+			Explanation: x.Explanation, Remediation: x.Remediation, Link: x.Link})
 	}
 	fmt.Fprintln(stdout, strings.TrimRight(reply.Text, "\n"))
 	return exitOK
+}
+
+// explainJSON is `bot explain --output json`.
+type explainJSON struct {
+	Code        int      `json:"code"`
+	Name        string   `json:"name,omitempty"`
+	Finding     string   `json:"finding,omitempty"`
+	Explanation string   `json:"explanation,omitempty"`
+	Remediation []string `json:"remediation"`
+	Link        string   `json:"link"`
 }
 
 // writeJSONOut prints v as one indented JSON document.

@@ -105,12 +105,23 @@ func runWhatIf(ctx context.Context, args []string, getenv func(string) string, s
 		return exitFail
 	}
 	if f.output == "json" {
-		views := reply.WhatIf
-		if views == nil {
-			views = []handlers.WhatIfView{}
+		out := []whatIfJSON{}
+		for _, v := range reply.WhatIf {
+			out = append(out, whatIfJSON{PolicyID: v.PolicyID, DisplayName: v.DisplayName, State: string(v.State),
+				Match: v.Match.String(), Controls: v.Controls, Why: v.Why})
 		}
-		return writeJSONOut(stdout, views)
+		return writeJSONOut(stdout, out)
 	}
 	fmt.Fprintln(stdout, strings.TrimRight(reply.Text, "\n"))
 	return exitOK
+}
+
+// whatIfJSON is one policy of `bot whatif --output json`.
+type whatIfJSON struct {
+	PolicyID    string   `json:"policyId"`
+	DisplayName string   `json:"displayName"`
+	State       string   `json:"state"`
+	Match       string   `json:"match"` // how the sign-in meets the policy's conditions
+	Controls    []string `json:"controls"`
+	Why         []string `json:"why"`
 }
