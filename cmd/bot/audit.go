@@ -26,8 +26,10 @@ type auditLine struct {
 	Surface      string    `json:"surface"`
 	Requester    string    `json:"requester"`
 	Conversation string    `json:"conversation,omitempty"`
+	Action       string    `json:"action,omitempty"`
 	Target       string    `json:"target,omitempty"`
 	Verdict      string    `json:"verdict,omitempty"`
+	Refusal      string    `json:"refusal,omitempty"`
 	DiagnosisID  string    `json:"diagnosisId,omitempty"`
 }
 
@@ -39,7 +41,8 @@ type auditReader interface {
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var f auditFlags
 	c := newCommand("audit", "bot audit [--since DURATION] [--requester ID] [--user UPN] [--limit N] [--output text|json]",
-		"Prints the audit log, newest first: who asked about whom, on which surface and where, when, and the verdict.\n"+
+		"Prints the audit log, newest first: who asked what about whom, on which surface and where, when, and the\n"+
+			"verdict or the reason for a refusal.\n"+
 			"It reads the Redis store serve uses (ONBOARD_REDIS_URL); the memory store keeps nothing across processes.\n"+
 			fmt.Sprintf("Redis keeps the most recent %d entries.", store.DefaultAuditCap))
 	c.StringVar(&f.since, "since", "24h", "how far back: hours or days, such as 24h or 30d")
@@ -118,8 +121,8 @@ func readAudit(ctx context.Context, r auditReader, since time.Time, f auditFlags
 		if f.user != "" && !strings.EqualFold(e.Target, f.user) {
 			continue
 		}
-		lines = append(lines, auditLine{Time: e.Time.UTC(), Surface: e.Surface, Requester: e.Requester,
-			Conversation: e.Channel, Target: e.Target, Verdict: e.Verdict, DiagnosisID: e.DiagnosisID})
+		lines = append(lines, auditLine{Time: e.Time.UTC(), Surface: e.Surface, Requester: e.Requester, Conversation: e.Conversation,
+			Action: e.Action, Target: e.Target, Verdict: e.Verdict, Refusal: e.Refusal, DiagnosisID: e.DiagnosisID})
 		if len(lines) == f.limit {
 			break
 		}
@@ -129,10 +132,14 @@ func readAudit(ctx context.Context, r auditReader, since time.Time, f auditFlags
 
 func writeAuditTable(w io.Writer, lines []auditLine) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tSURFACE\tREQUESTER\tCONVERSATION\tTARGET\tVERDICT")
+	fmt.Fprintln(tw, "TIME\tSURFACE\tREQUESTER\tCONVERSATION\tACTION\tTARGET\tOUTCOME")
 	for _, l := range lines {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Time.Format(time.RFC3339), l.Surface, orDash(l.Requester),
-			orDash(l.Conversation), orDash(l.Target), orDash(l.Verdict))
+		outcome := l.Verdict
+		if l.Refusal != "" {
+			outcome = "refused: " + l.Refusal
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Time.Format(time.RFC3339), l.Surface, orDash(l.Requester),
+			orDash(l.Conversation), orDash(l.Action), orDash(l.Target), orDash(outcome))
 	}
 	_ = tw.Flush()
 }

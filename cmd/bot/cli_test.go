@@ -132,10 +132,10 @@ func TestAudit(t *testing.T) {
 	run := "U" + strings.ToUpper(strings.ReplaceAll(time.Now().Format("150405.000000"), ".", ""))
 	now := time.Now().UTC().Truncate(time.Second)
 	for _, e := range []store.AuditEntry{
-		{Time: now.Add(-48 * time.Hour), Surface: "slack", Requester: run, Channel: "C1", Target: "old@contoso.com", Verdict: "healthy"},
-		{Time: now.Add(-2 * time.Hour), Surface: "slack", Requester: run, Channel: "C1", Target: "adele@contoso.com", Verdict: "blocked"},
-		{Time: now.Add(-time.Hour), Surface: "teams", Requester: run + "X", Channel: "19:a@thread.tacv2", Target: "megan@contoso.com", Verdict: "at_risk"},
-		{Time: now.Add(-time.Minute), Surface: "slack", Requester: run, Channel: "C2", Target: "megan@contoso.com", Verdict: "at_risk"},
+		{Time: now.Add(-48 * time.Hour), Surface: "slack", Requester: run, Conversation: "C1", Action: "check", Target: "old@contoso.com", Verdict: "healthy"},
+		{Time: now.Add(-2 * time.Hour), Surface: "slack", Requester: run, Conversation: "C1", Action: "check", Target: "adele@contoso.com", Verdict: "blocked"},
+		{Time: now.Add(-time.Hour), Surface: "teams", Requester: run + "X", Conversation: "19:a@thread.tacv2", Action: "check", Target: "megan@contoso.com", Verdict: "at_risk"},
+		{Time: now.Add(-time.Minute), Surface: "slack", Requester: run, Conversation: "C2", Action: "details", Target: "megan@contoso.com", Refusal: "not_allowed"},
 	} {
 		if err := st.Append(context.Background(), e); err != nil {
 			t.Fatal(err)
@@ -147,7 +147,8 @@ func TestAudit(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &lines); code != exitOK || err != nil {
 		t.Fatalf("audit --output json: exit %d %v stderr %q", code, err, stderr)
 	}
-	if len(lines) != 2 || lines[0].Target != "megan@contoso.com" || lines[1].Target != "adele@contoso.com" || lines[1].Conversation != "C1" {
+	if len(lines) != 2 || lines[0].Target != "megan@contoso.com" || lines[0].Refusal != "not_allowed" || lines[0].Action != "details" ||
+		lines[1].Target != "adele@contoso.com" || lines[1].Conversation != "C1" || lines[1].Verdict != "blocked" {
 		t.Errorf("audit --requester %s (24h) = %+v; want megan then adele", run, lines)
 	}
 	_, stdout, _ = runBot(t, env, "audit", "--requester", run, "--since", "3d", "--user", "OLD@contoso.com", "--output", "json")
@@ -155,7 +156,7 @@ func TestAudit(t *testing.T) {
 		t.Errorf("audit --since 3d --user old = %+v", lines)
 	}
 	code, stdout, _ = runBot(t, env, "audit", "--requester", run, "--limit", "1")
-	if code != exitOK || !strings.HasPrefix(stdout, "TIME") || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, "megan@contoso.com") {
+	if code != exitOK || !strings.HasPrefix(stdout, "TIME") || strings.Count(stdout, "\n") != 2 || !strings.Contains(stdout, "refused: not_allowed") {
 		t.Errorf("audit --limit 1 (text) = %q", stdout)
 	}
 	_, stdout, _ = runBot(t, env, "audit", "--requester", "U-nobody-"+run, "--output", "json")

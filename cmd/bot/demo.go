@@ -76,7 +76,7 @@ func (s *server) handleDemoCheck(w http.ResponseWriter, r *http.Request) {
 		text += " --since " + since
 	}
 	if app := q.Get("app"); app != "" {
-		if _, ok := s.service.Engine().Apps().Lookup(app); !ok {
+		if _, ok := s.engine.Apps().Lookup(app); !ok {
 			bad("app", "usage.app_unknown", "input", app)
 			return
 		}

@@ -117,13 +117,15 @@ func (m *metrics) JobDone(result string) { m.jobs.WithLabelValues(result).Inc() 
 // GraphFailure counts a failed Graph read by kind (graph's OnFailure).
 func (m *metrics) GraphFailure(kind string) { m.graphFailures.WithLabelValues(kind).Inc() }
 
-// observeServe is CommandDone for serve, where the command line surface
-// can only be /demo/check: it is counted as surface demo.
-func (m *metrics) observeServe(surface handlers.Surface, verdict diagnosis.Verdict, elapsed time.Duration) {
+// serveObserver is the metrics as serve's handlers see them: there the
+// command line surface can only be /demo/check, counted as surface demo.
+type serveObserver struct{ *metrics }
+
+func (o serveObserver) CommandDone(surface handlers.Surface, verdict diagnosis.Verdict, elapsed time.Duration) {
 	if surface == handlers.SurfaceCLI {
 		surface = surfaceDemo
 	}
-	m.CommandDone(surface, verdict, elapsed)
+	o.metrics.CommandDone(surface, verdict, elapsed)
 }
 
 // countingTransport counts Graph answers by status.

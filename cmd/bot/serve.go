@@ -56,6 +56,7 @@ type server struct {
 	store   store.Store
 	graph   pinger // nil when the sample tenant is served
 	service *handlers.Service
+	engine  *diagnosis.Engine
 	runner  *handlers.Runner
 	metrics *metrics
 	pages   *pages
@@ -158,6 +159,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	s.engine = engine
 	var src diagnosis.Source
 	if cfg.Graph {
 		client := &http.Client{Transport: countingTransport{base: http.DefaultTransport, m: s.metrics}}
@@ -175,8 +177,12 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 		src = t
 		s.demo = true
 	}
+	access := cfg.Access
+	// Access fails closed: with no allow-list only the sample tenant, or an
+	// operator who says so, lets everyone ask.
+	access.Everyone = s.demo || cfg.AllowEveryone
 	s.service, err = handlers.NewService(handlers.Config{
-		Lang: cfg.Lang, Access: cfg.Access, Classify: classify, Observe: s.metrics.observeServe,
+		Lang: cfg.Lang, Access: access, Classify: classify, Observer: serveObserver{s.metrics},
 	}, engine, src, s.store, log)
 	if err != nil {
 		return nil, err

@@ -127,7 +127,7 @@ func TestMetricsObserver(t *testing.T) {
 	m.JobStarted(1500 * time.Millisecond)
 	m.JobDone("answered")
 	m.GraphFailure("throttled")
-	m.observeServe("cli", "blocked", time.Second)
+	serveObserver{m}.CommandDone("cli", "blocked", time.Second)
 	var out bytes.Buffer
 	mfs, err := m.reg.Gather()
 	if err != nil {
