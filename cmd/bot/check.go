@@ -133,7 +133,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	defer cancel()
 	d, _, err := engine.Run(ctx, src, q, lang)
 	if err != nil {
-		say(plainError(err))
+		say(errorKey(err))
 		return exitFail
 	}
 	switch f.output {
@@ -218,15 +218,15 @@ func chooseSource(f checkFlags, getenv func(string) string, stdout io.Writer, sa
 			}
 			return nil, exitFail
 		}
-		say(plainError(err))
+		say(errorKey(err))
 		return nil, exitFail
 	}
 	return src, exitOK
 }
 
-// plainError names the catalog message for an error: one line an admin
+// errorKey returns the catalog key of the message for an error: one line an admin
 // can act on.
-func plainError(err error) string {
+func errorKey(err error) string {
 	var ce *configError
 	switch {
 	case errors.As(err, &ce):
@@ -234,7 +234,7 @@ func plainError(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "cli.graph_timeout"
 	}
-	return describeGraphError(err)
+	return graphErrorKey(err)
 }
 
 // configError is invalid configuration, one line per problem, each naming
