@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
+	"github.com/onboard-check/onboard-check/graph/graphtest"
 )
 
 // started is a running serve: its public and metrics base URLs.
@@ -429,5 +431,69 @@ func TestLogDurations(t *testing.T) {
 	}
 	if line["elapsed"] != "1.5s" {
 		t.Errorf("elapsed logged as %v, want \"1.5s\"", line["elapsed"])
+	}
+}
+
+// TestServeAccessWithGraph drives serve with a real (fake) Graph behind
+// Slack: ONBOARD_ALLOW_EVERYONE=true answers anyone the workspace
+// authenticates; an allow-list refuses everyone else, reads nothing from
+// Graph and audits the refusal.
+func TestServeAccessWithGraph(t *testing.T) {
+	t.Parallel()
+	const secret, token = "access-test-signing-secret", "xoxb-1-2-accesstest"
+	for _, tt := range []struct {
+		name   string
+		extra  map[string]string
+		answer bool
+	}{
+		{"everyone", map[string]string{"ONBOARD_ALLOW_EVERYONE": "true"}, true},
+		{"on the list", map[string]string{"ONBOARD_ALLOW_SLACK_USERS": "U1"}, true},
+		{"not on the list", map[string]string{"ONBOARD_ALLOW_SLACK_USERS": "U9"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			g := graphtest.NewServer(t, loadScenario(t, "p01-untrusted-network.json"), graphtest.WithToken("tok"))
+			fake := slacktest.NewServer(t, token)
+			env := map[string]string{"ONBOARD_GRAPH_URL": g.URL(), "ONBOARD_GRAPH_TOKEN": "tok",
+				"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.APIURL()}
+			for k, v := range tt.extra {
+				env[k] = v
+			}
+			srv := startServe(t, env, nil)
+			form := url.Values{"command": {"/onboard-check"}, "text": {"adele@contoso.com"}, "user_id": {"U1"}, "channel_id": {"C1"},
+				"team_id": {"T1"}, "response_url": {fake.ResponseURL("1")}, "trigger_id": {"trig-" + tt.name}}.Encode()
+			req, _ := http.NewRequest(http.MethodPost, srv.public+"/slack/commands", strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			slacktest.Sign(req, secret, time.Now())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("signed command: %d", resp.StatusCode)
+			}
+			if tt.answer {
+				wctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+				defer cancel()
+				if posts := fake.Wait(wctx, "chat.postMessage", 1); len(posts) != 1 || posts[0].Form.Get("blocks") == "" {
+					t.Errorf("no diagnosis posted: %+v", posts)
+				}
+				return
+			}
+			entries, err := srv.s.store.Recent(t.Context(), 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(entries) != 1 || entries[0].Requester != "U1" || entries[0].Refusal == "" {
+				t.Errorf("audit = %+v; want one refusal of U1", entries)
+			}
+			if reqs := g.Requests(); len(reqs) != 0 {
+				t.Errorf("a refused request read Graph: %v", reqs)
+			}
+			if posts := fake.Calls("chat.postMessage"); len(posts) != 0 {
+				t.Errorf("a refused request posted: %+v", posts)
+			}
+		})
 	}
 }
