@@ -43,7 +43,7 @@ var (
 	graphStatuses = []string{"0", "200", "400", "401", "403", "404", "429", "500", "502", "503", "504"}
 	// The results of handlers' jobs.
 	jobResults = []string{"answered", "failed", "restarted", "undelivered"}
-	storeOps   = []string{"claim", "save", "get", "link_thread", "thread", "allow", "audit", "cache_get", "cache_set", "ping"}
+	storeOps   = []string{"claim", "save", "get", "link_thread", "thread", "allow", "audit", "audit_read", "cache_get", "cache_set", "ping"}
 )
 
 func newMetrics() *metrics {
@@ -188,6 +188,11 @@ func (s countingStore) Allow(ctx context.Context, key string, limit int, window 
 
 func (s countingStore) Append(ctx context.Context, e store.AuditEntry) error {
 	return s.count("audit", s.Store.Append(ctx, e))
+}
+
+func (s countingStore) Recent(ctx context.Context, n int) ([]store.AuditEntry, error) {
+	e, err := s.Store.Recent(ctx, n)
+	return e, s.count("audit_read", err)
 }
 
 func (s countingStore) Bytes(ctx context.Context, key string) ([]byte, bool, error) {

@@ -497,3 +497,52 @@ func TestServeAccessWithGraph(t *testing.T) {
 		})
 	}
 }
+
+// TestRunServe runs `bot serve` as main does, on two ports picked by the
+// system, and stops it as SIGTERM would.
+func TestRunServe(t *testing.T) {
+	t.Parallel()
+	logs, logw := io.Pipe()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, environ(map[string]string{"ONBOARD_LISTEN": "127.0.0.1:0", "ONBOARD_METRICS_LISTEN": "127.0.0.1:0"}),
+			strings.NewReader(""), logw, io.Discard)
+		logw.Close()
+	}()
+	// The two "listening" lines name the ports.
+	var addrs []string
+	dec := json.NewDecoder(logs)
+	for len(addrs) < 2 {
+		var line map[string]any
+		if err := dec.Decode(&line); err != nil {
+			t.Fatalf("serve log ended before it listened: %v", err)
+		}
+		if line["msg"] == "listening" {
+			addrs = append(addrs, line["addr"].(string))
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, logs) }()
+	var healthy, metrics int
+	for _, a := range addrs {
+		if code, _, _ := get(t, "http://"+a+"/healthz"); code == http.StatusOK {
+			healthy++
+		}
+		if code, _, body := get(t, "http://"+a+"/metrics"); code == http.StatusOK && strings.Contains(body, "onboard_jobs_queued 0") {
+			metrics++
+		}
+	}
+	if healthy != 1 || metrics != 1 {
+		t.Errorf("of %v, %d serve /healthz and %d /metrics; want one each", addrs, healthy, metrics)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("serve exited %d after its context ended, want 0", code)
+		}
+	case <-time.After(shutdownGrace):
+		t.Fatal("serve did not stop")
+	}
+}
