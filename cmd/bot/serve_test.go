@@ -158,6 +158,8 @@ func TestServeCutsTricklingBody(t *testing.T) {
 	const readTimeout = 700 * time.Millisecond
 	srv := startServe(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-trickle", "SLACK_SIGNING_SECRET": "trickle-secret",
 		"SLACK_API_URL": fake.APIURL()}, func(s *server) { s.limits.read = readTimeout })
+	// The server's read deadline starts when it accepts: after start.
+	start := time.Now()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.public, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +169,6 @@ func TestServeCutsTricklingBody(t *testing.T) {
 	if _, err := fmt.Fprintf(conn, "POST /slack/commands HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", bodyLen); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
