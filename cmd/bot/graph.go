@@ -108,8 +108,8 @@ func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph
 	return c, nil
 }
 
-// describeGraphError names the catalog message for why Graph gave nothing.
-func describeGraphError(err error) string {
+// graphErrorKey returns the catalog key of the message for why Graph gave nothing.
+func graphErrorKey(err error) string {
 	switch {
 	case errors.Is(err, graph.ErrCredentials):
 		return "cli.graph_credentials"
