@@ -1,10 +1,10 @@
 package diagnosis
 
-// FindingCode names a kind of finding (SPEC §5). The codes are a contract:
-// other programs match on them.
+// FindingCode names a kind of finding. The codes are a contract: other
+// programs match on them, and docs/finding-codes.md describes each.
 type FindingCode string
 
-// Finding codes of SPEC §5.
+// Finding codes.
 const (
 	CodeCABlock               FindingCode = "ca_block"
 	CodeCAMFARequired         FindingCode = "ca_mfa_required"
@@ -29,37 +29,128 @@ const (
 	CodeUnknownError          FindingCode = "unknown_error"
 )
 
-// AllCodes lists every finding code, in the order of SPEC §5.
+// Microsoft Learn pages that findings cite.
+const (
+	learn             = "https://learn.microsoft.com/entra/"
+	learnTroubleshoot = learn + "identity/conditional-access/troubleshoot-conditional-access"
+	learnWhatIf       = learn + "identity/conditional-access/what-if-tool"
+	learnRefreshToken = learn + "identity-platform/refresh-tokens"
+	learnCAE          = learn + "identity/conditional-access/concept-continuous-access-evaluation"
+	learnSSPR         = learn + "identity/authentication/concept-sspr-howitworks"
+	learnResetPwd     = learn + "fundamentals/users-reset-password-azure-portal"
+	learnUserProfile  = learn + "fundamentals/how-to-manage-user-profile-info"
+)
+
+// codeInfo is one row of the finding code table: everything the engine
+// needs to know about a code besides the rule that raises it. Its texts
+// live in the catalogs under "finding.<code>.": title, detail, steps and,
+// for policies with a location condition, steps_location.
+type codeInfo struct {
+	Code     FindingCode
+	Severity Severity
+	// CA marks a finding caused by a Conditional Access grant control: it
+	// names the policies behind the failure.
+	CA bool
+	// Learn are the Microsoft Learn pages for the finding.
+	Learn []string
+	// UserLink adds the account's page in the Entra admin center to the
+	// references: the fix is done there.
+	UserLink bool
+	// Lookup adds Microsoft's error lookup page for the finding's AADSTS code.
+	Lookup bool
+	// KB is true when a failed sign-in's AADSTS code leads to the finding
+	// through the knowledge base; false for findings that other rules raise
+	// (policy evaluation, report-only results, the account's state).
+	KB bool
+}
+
+// codeTable lists every finding code, in the order of docs/finding-codes.md.
+var codeTable = []codeInfo{
+	{Code: CodeCABlock, Severity: SeverityCritical, CA: true, KB: true,
+		Learn: []string{learnTroubleshoot, learnWhatIf}},
+	{Code: CodeCAMFARequired, Severity: SeverityCritical, CA: true, KB: true,
+		Learn: []string{learn + "identity/conditional-access/policy-admin-mfa", learn + "identity/authentication/howto-mfa-userdevicesettings"}},
+	{Code: CodeMFARegistration, Severity: SeverityCritical, CA: true, UserLink: true, KB: true,
+		Learn: []string{learn + "identity/authentication/howto-registration-mfa-sspr-combined", learn + "identity/authentication/howto-authentication-temporary-access-pass"}},
+	{Code: CodeCACompliantDevice, Severity: SeverityCritical, CA: true, KB: true,
+		Learn: []string{learn + "identity/conditional-access/policy-all-users-device-compliance", "https://learn.microsoft.com/intune/intune-service/protect/device-compliance-get-started"}},
+	{Code: CodeCADomainJoinedDevice, Severity: SeverityCritical, CA: true, KB: true,
+		Learn: []string{learn + "identity/devices/how-to-hybrid-join", learn + "identity/devices/troubleshoot-hybrid-join-windows-current"}},
+	{Code: CodeCAApprovedApp, Severity: SeverityCritical, CA: true, KB: true,
+		Learn: []string{learn + "identity/conditional-access/policy-all-users-approved-app-or-app-protection"}},
+	{Code: CodeCAOtherControl, Severity: SeverityCritical, CA: true, KB: true,
+		Learn: []string{learnTroubleshoot, learnWhatIf}},
+	{Code: CodeAccountDisabled, Severity: SeverityCritical, UserLink: true, KB: true,
+		Learn: []string{learnUserProfile}},
+	{Code: CodeAccountLocked, Severity: SeverityCritical, UserLink: true, KB: true,
+		Learn: []string{learn + "identity/authentication/howto-password-smart-lockout"}},
+	{Code: CodePasswordExpired, Severity: SeverityCritical, UserLink: true, KB: true,
+		Learn: []string{learnSSPR, learnResetPwd}},
+	{Code: CodeInvalidCredentials, Severity: SeverityWarning, KB: true,
+		Learn: []string{learnSSPR, learnResetPwd}},
+	{Code: CodeConsentRequired, Severity: SeverityCritical, KB: true,
+		Learn: []string{learn + "identity/enterprise-apps/grant-admin-consent"}},
+	{Code: CodeAppAssignmentRequired, Severity: SeverityCritical, KB: true,
+		Learn: []string{learn + "identity/enterprise-apps/assign-user-or-group-access-portal"}},
+	{Code: CodeRiskBlocked, Severity: SeverityCritical, KB: true,
+		Learn: []string{learn + "id-protection/howto-identity-protection-remediate-unblock"}},
+	{Code: CodeUserNotFound, Severity: SeverityCritical, KB: true,
+		Learn: []string{learnUserProfile}},
+	{Code: CodeSessionExpired, Severity: SeverityWarning, KB: true,
+		Learn: []string{learnRefreshToken, learnCAE}},
+	{Code: CodeCASignInFrequency, Severity: SeverityWarning, KB: true,
+		Learn: []string{learn + "identity/conditional-access/concept-session-lifetime"}},
+	{Code: CodeCAReportOnlyFailure, Severity: SeverityWarning,
+		Learn: []string{learn + "identity/conditional-access/concept-conditional-access-report-only"}},
+	{Code: CodeCAPolicyApplies, Severity: SeverityWarning,
+		Learn: []string{learnTroubleshoot, learnWhatIf}},
+	{Code: CodeTokenExpired, Severity: SeverityInfo, KB: true,
+		Learn: []string{learnRefreshToken, learnCAE}},
+	{Code: CodeUnknownError, Severity: SeverityWarning, Lookup: true, KB: true,
+		Learn: []string{learn + "identity-platform/reference-error-codes"}},
+}
+
+// codeIndex finds a row of codeTable by code.
+var codeIndex = func() map[FindingCode]*codeInfo {
+	m := make(map[FindingCode]*codeInfo, len(codeTable))
+	for i := range codeTable {
+		m[codeTable[i].Code] = &codeTable[i]
+	}
+	return m
+}()
+
+// info returns the table row of c; an unknown code gets a zero row that
+// is critical, as an unknown failure would be.
+func (c FindingCode) info() codeInfo {
+	if i, ok := codeIndex[c]; ok {
+		return *i
+	}
+	return codeInfo{Code: c, Severity: SeverityCritical}
+}
+
+// AllCodes lists every finding code, in a new slice.
 func AllCodes() []FindingCode {
-	return []FindingCode{
-		CodeCABlock, CodeCAMFARequired, CodeMFARegistration, CodeCACompliantDevice,
-		CodeCADomainJoinedDevice, CodeCAApprovedApp, CodeCAOtherControl,
-		CodeAccountDisabled, CodeAccountLocked, CodePasswordExpired,
-		CodeInvalidCredentials, CodeConsentRequired, CodeAppAssignmentRequired,
-		CodeRiskBlocked, CodeUserNotFound, CodeSessionExpired, CodeCASignInFrequency,
-		CodeCAReportOnlyFailure, CodeCAPolicyApplies, CodeTokenExpired, CodeUnknownError,
+	out := make([]FindingCode, len(codeTable))
+	for i, c := range codeTable {
+		out[i] = c.Code
 	}
+	return out
 }
 
-// Severity is the severity SPEC §5 gives the code.
-func (c FindingCode) Severity() Severity {
-	switch c {
-	case CodeInvalidCredentials, CodeSessionExpired, CodeCASignInFrequency,
-		CodeCAReportOnlyFailure, CodeCAPolicyApplies, CodeUnknownError:
-		return SeverityWarning
-	case CodeTokenExpired:
-		return SeverityInfo
-	default:
-		return SeverityCritical
-	}
-}
+// Severity is the severity of findings with this code.
+func (c FindingCode) Severity() Severity { return c.info().Severity }
 
-// Valid reports whether c is one of the codes of SPEC §5.
+// Valid reports whether c is a known finding code.
 func (c FindingCode) Valid() bool {
-	for _, k := range AllCodes() {
-		if k == c {
-			return true
-		}
-	}
-	return false
+	_, ok := codeIndex[c]
+	return ok
 }
+
+// isCA reports whether a finding code is caused by a Conditional Access grant control.
+func isCA(c FindingCode) bool { return c.info().CA }
+
+// learnRefs returns the Microsoft Learn pages for a finding code.
+func learnRefs(c FindingCode) []string { return c.info().Learn }
+
+// textKey is the catalog key prefix of the code's texts.
+func (c FindingCode) textKey() string { return "finding." + string(c) }

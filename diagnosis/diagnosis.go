@@ -2,7 +2,7 @@ package diagnosis
 
 import "time"
 
-// SchemaVersion is the version of the Diagnosis JSON document (SPEC §5).
+// SchemaVersion is the version of the Diagnosis JSON document.
 const SchemaVersion = 1
 
 // Verdict is the one-word answer to "can this account onboard?".
@@ -38,7 +38,7 @@ func (s Severity) rank() int {
 	}
 }
 
-// Diagnosis is the engine's answer, and exactly the JSON document of SPEC §5.
+// Diagnosis is the engine's answer, and exactly the Diagnosis JSON document.
 type Diagnosis struct {
 	SchemaVersion int       `json:"schemaVersion"`
 	Query         QueryInfo `json:"query"`
@@ -119,7 +119,7 @@ type Stats struct {
 // WarningCode names something the diagnosis could not see.
 type WarningCode string
 
-// Warning codes of SPEC §5.
+// Warning codes.
 const (
 	WarnSignInLogsUnavailable  WarningCode = "sign_in_logs_unavailable"
 	WarnPoliciesUnavailable    WarningCode = "policies_unavailable"

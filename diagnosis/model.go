@@ -1,9 +1,6 @@
 package diagnosis
 
-import (
-	"strings"
-	"time"
-)
+import "time"
 
 // User is the account being diagnosed, as the directory knows it.
 type User struct {
@@ -15,12 +12,6 @@ type User struct {
 	UserType          string `json:"userType"` // "Member" or "Guest"
 	// ExternalUserState is set for B2B accounts ("PendingAcceptance", "Accepted").
 	ExternalUserState string `json:"externalUserState,omitempty"`
-}
-
-// IsGuest reports whether the account is a guest or an external member:
-// userType Guest, or a UPN with the #EXT# marker of a B2B account.
-func (u *User) IsGuest() bool {
-	return strings.EqualFold(u.UserType, "Guest") || strings.Contains(strings.ToUpper(u.UserPrincipalName), "#EXT#")
 }
 
 // Group is a group the user belongs to, directly or transitively.
@@ -69,6 +60,32 @@ type SignIn struct {
 	RiskEventTypes        []string `json:"riskEventTypes,omitempty"`
 
 	AppliedPolicies []AppliedPolicy `json:"appliedConditionalAccessPolicies,omitempty"`
+
+	// AuthenticationDetails are the steps of the authentication, in order.
+	AuthenticationDetails []AuthenticationDetail `json:"authenticationDetails,omitempty"`
+	// AuthenticationRequirement is singleFactorAuthentication or
+	// multiFactorAuthentication: the strongest requirement the sign-in met or was asked for.
+	AuthenticationRequirement string `json:"authenticationRequirement,omitempty"`
+	// AuthenticationRequirementPolicies say where a demand for more than a
+	// password came from (Conditional Access, per-user MFA, security defaults…).
+	AuthenticationRequirementPolicies []RequirementPolicy `json:"authenticationRequirementPolicies,omitempty"`
+	// AuthenticationProtocol is none, oAuth2, saml20, wsFed, deviceCode,
+	// ropc, authenticationTransfer, nativeAuth, unknownFutureValue…
+	AuthenticationProtocol string `json:"authenticationProtocol,omitempty"`
+	// OriginalTransferMethod is none, deviceCodeFlow, authenticationTransfer
+	// or unknownFutureValue.
+	OriginalTransferMethod string `json:"originalTransferMethod,omitempty"`
+
+	// HomeTenantID is the tenant the user belongs to; it differs from
+	// ResourceTenantID for a guest signing in to this tenant.
+	HomeTenantID     string `json:"homeTenantId,omitempty"`
+	ResourceTenantID string `json:"resourceTenantId,omitempty"`
+	// CrossTenantAccessType is none, b2bCollaboration, b2bDirectConnect,
+	// microsoftSupport, serviceProvider, unknownFutureValue, passthrough.
+	CrossTenantAccessType string `json:"crossTenantAccessType,omitempty"`
+
+	// NetworkLocationDetails are the named networks the sign-in matched.
+	NetworkLocationDetails []NetworkLocationDetail `json:"networkLocationDetails,omitempty"`
 }
 
 // Failed reports whether the sign-in did not issue a token.
@@ -102,6 +119,24 @@ type AppliedPolicy struct {
 	// notApplied, notEnabled, unknown, reportOnlySuccess, reportOnlyFailure,
 	// reportOnlyNotApplied, reportOnlyInterrupted.
 	Result string `json:"result"`
+
+	// AuthenticationStrength is the strength the policy required and the
+	// sign-in's result against it, when the policy requires one.
+	AuthenticationStrength *AppliedAuthenticationStrength `json:"authenticationStrength,omitempty"`
+	// ConditionsSatisfied and ConditionsNotSatisfied are conditionalAccessConditions
+	// flag names ("application", "users", "location", "devicePlatform",
+	// "clientType", "signInRisk", "userRisk", "time", "deviceState",
+	// "client", "ipAddressSeenByAzureAD", "ipAddressSeenByResourceProvider",
+	// "unknownFutureValue", "servicePrincipals", "servicePrincipalRisk",
+	// "authenticationFlows", "insiderRisk"…), whatever form the log used.
+	ConditionsSatisfied    []string `json:"conditionsSatisfied,omitempty"`
+	ConditionsNotSatisfied []string `json:"conditionsNotSatisfied,omitempty"`
+	// IncludeRulesSatisfied and ExcludeRulesSatisfied say which rule of each
+	// condition matched the sign-in.
+	IncludeRulesSatisfied []RuleSatisfied `json:"includeRulesSatisfied,omitempty"`
+	ExcludeRulesSatisfied []RuleSatisfied `json:"excludeRulesSatisfied,omitempty"`
+	// SessionControlsNotSatisfied names session controls the sign-in did not meet.
+	SessionControlsNotSatisfied []string `json:"sessionControlsNotSatisfied,omitempty"`
 }
 
 // PolicyState is a Conditional Access policy's state.
@@ -122,6 +157,14 @@ type Policy struct {
 	Conditions  Conditions       `json:"conditions"`
 	Grant       *GrantControls   `json:"grantControls,omitempty"`
 	Session     *SessionControls `json:"sessionControls,omitempty"`
+
+	// TemplateID is the template the policy was created from, if any.
+	TemplateID       string     `json:"templateId,omitempty"`
+	CreatedDateTime  *time.Time `json:"createdDateTime,omitempty"`
+	ModifiedDateTime *time.Time `json:"modifiedDateTime,omitempty"`
+	// ManagedByMicrosoft is true for a Microsoft-managed policy (one Microsoft
+	// created in the tenant and may switch from report-only to on by itself).
+	ManagedByMicrosoft bool `json:"managedByMicrosoft,omitempty"`
 }
 
 // Conditions are the assignments and conditions of a policy.
@@ -135,6 +178,14 @@ type Conditions struct {
 	UserRisk       []string              `json:"userRiskLevels,omitempty"`
 	SignInRisk     []string              `json:"signInRiskLevels,omitempty"`
 	ClientApps     *ClientAppsConditions `json:"clientApplications,omitempty"`
+	// ServicePrincipalRisk selects workload identities by risk level.
+	ServicePrincipalRisk []string `json:"servicePrincipalRiskLevels,omitempty"`
+	// InsiderRisk selects users by Purview insider risk level (minor,
+	// moderate, elevated); Graph sends a flags string, kept here split.
+	InsiderRisk []string `json:"insiderRiskLevels,omitempty"`
+	// AuthenticationFlows selects sign-ins by transfer method (device code,
+	// authentication transfer).
+	AuthenticationFlows *AuthenticationFlows `json:"authenticationFlows,omitempty"`
 }
 
 // UserConditions select the users a policy is for. Values are object ids, or
@@ -168,6 +219,8 @@ type AppConditions struct {
 	ExcludeApplications []string `json:"excludeApplications,omitempty"`
 	IncludeUserActions  []string `json:"includeUserActions,omitempty"`
 	IncludeAuthContexts []string `json:"includeAuthenticationContextClassReferences,omitempty"`
+	// ApplicationFilter selects apps by their custom security attributes.
+	ApplicationFilter *Filter `json:"applicationFilter,omitempty"`
 }
 
 // PlatformConditions select device platforms: android, iOS, windows,
@@ -211,6 +264,15 @@ type GrantControls struct {
 type AuthenticationStrength struct {
 	ID          string `json:"id"`
 	DisplayName string `json:"displayName"`
+	Description string `json:"description,omitempty"`
+	// PolicyType is builtIn, custom or unknownFutureValue.
+	PolicyType string `json:"policyType,omitempty"`
+	// RequirementsSatisfied is none, mfa or unknownFutureValue.
+	RequirementsSatisfied string `json:"requirementsSatisfied,omitempty"`
+	// AllowedCombinations are the method combinations that satisfy the
+	// strength, e.g. "fido2", "windowsHelloForBusiness",
+	// "x509CertificateMultiFactor", "password,microsoftAuthenticatorPush".
+	AllowedCombinations []string `json:"allowedCombinations,omitempty"`
 }
 
 // SessionControls shape the session after a policy grants access.
@@ -282,4 +344,14 @@ type Snapshot struct {
 	SignInsRead     bool
 	PoliciesRead    bool
 	MembershipsRead bool
+
+	// SignInsIncomplete is true when some page of the sign-in log could not
+	// be read: the diagnosis is then never healthy.
+	SignInsIncomplete bool
+	// SecurityDefaults is the tenant's security defaults setting; nil when
+	// it was not or could not be read.
+	SecurityDefaults *SecurityDefaults
+	// PerUserMFAState is the legacy per-user MFA state of the account:
+	// "" (not read), "disabled", "enabled" or "enforced".
+	PerUserMFAState string
 }

@@ -62,30 +62,6 @@ func ParseText(files map[string][]byte) (*Text, error) {
 	return t, nil
 }
 
-// Merge adds every key of o to t; keys already in t are kept.
-func (t *Text) Merge(o *Text) {
-	for lang, m := range o.strs {
-		if t.strs[lang] == nil {
-			t.strs[lang] = map[string]string{}
-		}
-		for k, v := range m {
-			if _, ok := t.strs[lang][k]; !ok {
-				t.strs[lang][k] = v
-			}
-		}
-	}
-	for lang, m := range o.lists {
-		if t.lists[lang] == nil {
-			t.lists[lang] = map[string][]string{}
-		}
-		for k, v := range m {
-			if _, ok := t.lists[lang][k]; !ok {
-				t.lists[lang][k] = v
-			}
-		}
-	}
-}
-
 // Keys returns the sorted keys of one language, strings and lists alike.
 func (t *Text) Keys(lang string) []string {
 	keys := slices.Collect(maps.Keys(t.strs[lang]))

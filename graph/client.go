@@ -188,10 +188,10 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 		{id: "members", part: partMembers, url: c.v1 + "/users/" + seg + "/transitiveMemberOf?$top=999"},
 	}
 	if !polCached {
-		calls = append(calls, call{id: "policies", part: partPolicies, url: c.v1 + "/identity/conditionalAccess/policies"})
+		calls = append(calls, call{id: "policies", part: partPolicies, prefer: true, url: c.v1 + "/identity/conditionalAccess/policies"})
 	}
 	if !locCached {
-		calls = append(calls, call{id: "locations", part: partLocations, url: c.v1 + "/identity/conditionalAccess/namedLocations"})
+		calls = append(calls, call{id: "locations", part: partLocations, prefer: true, url: c.v1 + "/identity/conditionalAccess/namedLocations"})
 	}
 	if known {
 		calls = append(calls, r.signInCall(id, false), r.signInCall(id, true))
@@ -386,7 +386,7 @@ func (r *run) pages(ctx context.Context, p part, nextLink string, add func(body 
 		if err != nil || link == "" {
 			return err
 		}
-		res := r.c.get(ctx, call{id: "next", part: p, url: link, prefer: p == partSignIns || p == partBetaSignIns}, &r.trips, 0, 0)
+		res := r.c.get(ctx, call{id: "next", part: p, url: link, prefer: p != partUser && p != partMembers}, &r.trips, 0, 0)
 		if res.err != nil {
 			return res.err
 		}

@@ -36,6 +36,7 @@ func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source) fixture
 		src = tenant
 	}
 	st := store.NewMemory(func() time.Time { return now })
+	cfg.Access.Everyone = cfg.Access.Everyone || cfg.Access.Open()
 	svc, err := handlers.NewService(cfg, eng, src, st, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +165,9 @@ func TestAccessAndRateLimit(t *testing.T) {
 	if ack, _ := f.do(t, slackReq("adele@contoso.com", "Ev1", "")); ack.Kind != handlers.ReplyRefusal {
 		t.Errorf("outside the allow-list: %s", ack.Kind)
 	}
-	if got, _ := f.store.Recent(t.Context(), 10); len(got) != 0 {
-		t.Errorf("a refused request was audited: %+v", got)
+	if got, _ := f.store.Recent(t.Context(), 10); len(got) != 1 || got[0].Refusal != "not_allowed" || got[0].Verdict != "" ||
+		got[0].Target != "adele@contoso.com" || got[0].Action != "check" || got[0].Requester != "U1" {
+		t.Errorf("audit of a refused request = %+v, want one refusal entry", got)
 	}
 	req := slackReq("adele@contoso.com", "", "")
 	req.Conversation.Channel = "C-helpdesk"
@@ -288,9 +290,70 @@ func TestMessagesComplete(t *testing.T) {
 		"usage.explain_bad", "usage.no_arguments", "usage.flag_value", "usage.app_twice", "usage.app_bad", "usage.since_bad",
 		"usage.flag_unknown", "usage.extra", "usage.whatif_bad", "usage.platform_bad", "usage.location_bad", "usage.client_bad",
 		"usage.user_bad", "usage.app_unknown", "usage.no_thread", "failure.timeout", "failure.internal", "failure.credentials",
-		"failure.unreachable", "failure.mention_unresolved"} {
+		"failure.unreachable", "failure.mention_unresolved", "failure.busy", "failure.restarting", "failure.restarted",
+		"failure.audit_unavailable", "progress.ahead", "progress.ahead_one", "progress.next", "refusal.not_allowed",
+		"refusal.rate_limited", "refusal.foreign_team", "refusal.foreign_tenant", "refusal.unauthenticated",
+		"refusal.channel_not_allowed"} {
 		if !m.Has("en", k) {
 			t.Errorf("catalog lacks %q", k)
 		}
+	}
+}
+
+// policySource counts what whatif reads: it must re-read policies alone,
+// never sign-ins.
+type policySource struct {
+	tenant   diagnosis.Source
+	mu       sync.Mutex
+	drop     string // a policy name prefix Policies leaves out, as if deleted since
+	snaps    int
+	policies int
+}
+
+func (s *policySource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
+	s.mu.Lock()
+	s.snaps++
+	s.mu.Unlock()
+	return s.tenant.Snapshot(ctx, q)
+}
+
+func (s *policySource) Policies(ctx context.Context) (diagnosis.Snapshot, error) {
+	s.mu.Lock()
+	s.policies++
+	s.mu.Unlock()
+	full, err := s.tenant.Snapshot(ctx, diagnosis.Query{User: "adele@contoso.com"})
+	if err != nil {
+		return diagnosis.Snapshot{}, err
+	}
+	out := diagnosis.Snapshot{NamedLocations: full.NamedLocations, PoliciesRead: true}
+	for _, p := range full.Policies {
+		if !strings.HasPrefix(p.DisplayName, s.drop) {
+			out.Policies = append(out.Policies, p)
+		}
+	}
+	return out, nil
+}
+
+func TestWhatIfReadsPoliciesOnly(t *testing.T) {
+	t.Parallel()
+	tenant, err := demo.Default(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &policySource{tenant: tenant, drop: "CA015"}
+	f := newFixture(t, handlers.Config{}, src)
+	_, r := f.do(t, slackReq("adele@contoso.com", "", ""))
+	f.svc.LinkThread(t.Context(), handlers.SurfaceSlack, "C1", "1700000000.000100", r.DiagnosisID)
+	_, w := f.do(t, slackReq("whatif app=azure-portal location=203.0.113.7", "", "1700000000.000100"))
+	if w.Kind != handlers.ReplyWhatIf || len(w.WhatIf) == 0 {
+		t.Fatalf("whatif = %+v", w)
+	}
+	for _, v := range w.WhatIf {
+		if strings.HasPrefix(v.DisplayName, "CA015") {
+			t.Errorf("whatif judged CA015 from the stored diagnosis; want the policies read now, which lack it")
+		}
+	}
+	if src.snaps != 1 || src.policies != 1 {
+		t.Errorf("check + whatif made %d snapshot reads and %d policy reads; want 1 and 1", src.snaps, src.policies)
 	}
 }

@@ -45,16 +45,20 @@ type Thread struct {
 	Surface, Channel, Thread string
 }
 
-// AuditEntry records who checked whom, where, when and with what verdict
-// (SPEC §9, §10). A zero Time is filled in by the store when appended.
+// AuditEntry records one disclosure or refusal: who asked (Surface,
+// Requester) where (Conversation), for what (Action, Target) and what they
+// got (Verdict, or the Refusal reason) (SPEC §9, §10). A zero Time is
+// filled in by the store when appended.
 type AuditEntry struct {
-	Time        time.Time
-	Surface     string
-	Requester   string
-	Channel     string
-	Target      string
-	Verdict     string
-	DiagnosisID string
+	Time         time.Time
+	Surface      string // "slack", "teams", "cli"
+	Requester    string // surface user id or AAD object id
+	Conversation string // channel or conversation id, and "/thread" inside a thread
+	Action       string // "check", "recheck", "details", "signins", "policy", "whatif", "button.details", …
+	Target       string // the account disclosed or asked about: object id, else as typed
+	Verdict      string // the diagnosis verdict, for check and recheck
+	Refusal      string // why nothing was disclosed ("not_allowed", "foreign_team", …); empty when answered
+	DiagnosisID  string // the stored diagnosis the answer came from
 }
 
 // Dedup remembers deliveries so that a redelivered event is answered once.

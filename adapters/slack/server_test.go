@@ -129,6 +129,7 @@ func setup(t *testing.T, o options) *env {
 	}
 	st := &watchedStore{Store: store.NewMemory(nil), links: make(chan store.Thread, 16)}
 	log := slog.New(slog.NewTextHandler(tWriter{t}, nil))
+	o.handlers.Access.Everyone = o.handlers.Access.Everyone || o.handlers.Access.Open()
 	svc, err := handlers.NewService(o.handlers, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +149,7 @@ func setup(t *testing.T, o options) *env {
 		o.slack(&cfg)
 	}
 	runner := handlers.NewRunner(4)
-	s, err := slack.NewWithClient(cfg, svc, runner, log, fake.Client())
+	s, err := slack.New(cfg, slack.Deps{Service: svc, Runner: runner, Dedup: st, Logger: log, HTTP: fake.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}

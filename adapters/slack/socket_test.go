@@ -19,7 +19,7 @@ func TestSocketMode(t *testing.T) {
 	e := setup(t, options{slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- e.slack.RunSocketMode(ctx) }()
+	go func() { done <- e.slack.Run(ctx) }()
 
 	slash := map[string]any{"command": "/onboard-check", "text": "adele@contoso.com",
 		"user_id": "U0HELPDESK", "channel_id": helpdesk, "team_id": "T1", "response_url": e.fake.ResponseURL("s"), "trigger_id": "s1"}
@@ -56,7 +56,7 @@ func TestSocketMode(t *testing.T) {
 	e.fake.Wait(waitCtx(t), "socket_ack", 6)
 	cancel()
 	if err := <-done; err != nil {
-		t.Errorf("RunSocketMode = %v", err)
+		t.Errorf("Run = %v", err)
 	}
 	e.drain(t)
 
@@ -77,14 +77,38 @@ func TestSocketMode(t *testing.T) {
 	}
 }
 
-func TestSocketModeNeedsAppToken(t *testing.T) {
+// TestRunLearnsWorkspace: Run asks auth.test who the bot is, once, and
+// without SLACK_APP_TOKEN then waits for the end; New asked nothing.
+func TestRunLearnsWorkspace(t *testing.T) {
 	t.Parallel()
 	e := setup(t, options{})
-	if err := e.slack.RunSocketMode(t.Context()); err == nil {
-		t.Error("RunSocketMode without SLACK_APP_TOKEN = nil, want an error")
-	}
 	if n := len(e.fake.Calls("")); n != 0 {
-		t.Errorf("%d calls to Slack", n)
+		t.Errorf("New made %d calls to Slack; want none", n)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.slack.Run(ctx) }()
+	if got := e.fake.Wait(waitCtx(t), "auth.test", 1); len(got) != 1 {
+		t.Fatalf("auth.test calls %d, want 1", len(got))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v, want nil at the end", err)
+	}
+	if n := len(e.fake.Calls("")); n != 1 {
+		t.Errorf("%d calls to Slack; want auth.test alone", n)
+	}
+}
+
+// TestRunRejectedBotToken: a bot token Slack rejects stops Run with an
+// error that names the variable and holds no token.
+func TestRunRejectedBotToken(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	e.fake.Fail("auth.test", "invalid_auth")
+	err := e.slack.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || strings.Contains(err.Error(), botToken) {
+		t.Errorf("Run with a rejected token = %v; want an error naming SLACK_BOT_TOKEN", err)
 	}
 }
 

@@ -2,7 +2,6 @@ package teams_test
 
 import (
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -10,6 +9,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,10 +301,7 @@ func containsAll(s string, subs ...string) bool {
 func TestValidatorKeyFromCertificate(t *testing.T) {
 	t.Parallel()
 	bf := teamstest.NewOffline(t)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := teamstest.ForeignKey(t)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "api.botframework.com"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -374,11 +371,16 @@ func TestConnectorServerErrors(t *testing.T) {
 		e.bf.Fail(1, http.StatusInternalServerError)
 		e.post(t, mentionActivity(e, "e2", channelThread, "explain 53003"))
 		e.drain(t)
-		if n := len(e.bf.Replies()); n != 1 {
-			t.Errorf("after a 500: %d posts, want 1", n)
+		// The reply is not posted again (it may have arrived); the
+		// requester is told that something went wrong, with the incident
+		// under which the error is logged.
+		replies := e.bf.Replies()
+		if len(replies) != 2 || contains(replies[1], "53003") || !contains(replies[1], "incident") {
+			t.Fatalf("after a 500: %v; want the reply once, then a failure notice", replies)
 		}
-		if !strings.Contains(e.logs.String(), "reply not delivered") {
-			t.Error("the lost reply is not logged")
+		incident := regexp.MustCompile(`incident ([0-9a-f]{8})`).FindStringSubmatch(replies[1].String())
+		if incident == nil || !strings.Contains(e.logs.String(), `"incident":"`+incident[1]+`"`) || !strings.Contains(e.logs.String(), "connector status 500") {
+			t.Errorf("the lost reply is not logged under the incident the requester saw:\n%s", e.logs.String())
 		}
 	})
 }

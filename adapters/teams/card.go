@@ -47,6 +47,7 @@ type card = map[string]any
 // the preview where a card cannot be shown.
 type outgoing struct {
 	Type         string                        `json:"type"`
+	ID           string                        `json:"id,omitempty"` // set on an update
 	Text         string                        `json:"text,omitempty"`
 	TextFormat   string                        `json:"textFormat,omitempty"`
 	Summary      string                        `json:"summary,omitempty"`

@@ -36,9 +36,10 @@ func FuzzParseActivity(f *testing.F) { // more seeds live in testdata/fuzz/FuzzP
 			}
 		}
 		_, _ = a.submitted()
-		_ = a.tenantID()
+		_, _ = a.tenantID()
 		_ = a.botAdded()
-		_, _ = a.mentioned("x")
+		_, _, _ = Config{TenantID: "t"}.identify(a)
+		_, _ = newRoute(a, "t").mentioned("x")
 	})
 }
 

@@ -116,11 +116,13 @@ func (l *logBuffer) String() string {
 }
 
 type options struct {
-	access  handlers.Access
-	tenant  string        // MICROSOFT_APP_TENANT_ID; "" binds nothing
-	offline bool          // reach the fake in-process (for synctest bubbles)
-	gate    chan struct{} // hold diagnoses until closed
-	delay   time.Duration // make diagnoses take this long
+	access   handlers.Access
+	tenant   string        // MICROSOFT_APP_TENANT_ID; "" means the fake's tenant
+	tenants  []string      // ONBOARD_TEAMS_TENANTS
+	emulator bool          // ONBOARD_TEAMS_ALLOW_EMULATOR
+	offline  bool          // reach the fake in-process (for synctest bubbles)
+	gate     chan struct{} // hold diagnoses until closed
+	delay    time.Duration // make diagnoses take this long
 }
 
 // env is a bot wired to a fake Bot Framework and the demo tenant.
@@ -147,6 +149,7 @@ func setup(t testing.TB, o options) *env {
 	st := &countingStore{Memory: store.NewMemory(nil)}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o.access.Everyone = o.access.Everyone || o.access.Open()
 	svc, err := handlers.NewService(handlers.Config{Access: o.access}, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +162,11 @@ func setup(t testing.TB, o options) *env {
 	}
 	bf.ExpectClient(appID, password)
 	runner := handlers.NewRunner(4)
-	s, err := teams.New(teams.Config{AppID: appID, Password: password, TenantID: o.tenant,
-		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL()}, svc, runner, log)
+	if o.tenant == "" {
+		o.tenant = teamstest.TenantID
+	}
+	s, err := teams.New(teams.Config{AppID: appID, Password: password, TenantID: o.tenant, Tenants: o.tenants, AllowEmulator: o.emulator,
+		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL(), TenantOpenIDURL: bf.TenantOpenIDURL()}, svc, runner, log)
 	if err != nil {
 		t.Fatal(err)
 	}

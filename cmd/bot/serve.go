@@ -133,8 +133,12 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 		src = t
 		s.demo = true
 	}
+	access := cfg.Access
+	// Access fails closed: with no allow-list only the sample tenant, or an
+	// operator who says so, lets everyone ask.
+	access.Everyone = s.demo || e.get("ONBOARD_ALLOW_EVERYONE") == "true"
 	s.service, err = handlers.NewService(handlers.Config{
-		Lang: cfg.Lang, Access: cfg.Access, Classify: classify, Observe: s.metrics.observe,
+		Lang: cfg.Lang, Access: access, Classify: classify, Observe: s.metrics.observe,
 	}, engine, src, s.store, log)
 	if err != nil {
 		return nil, err

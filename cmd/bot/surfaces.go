@@ -6,17 +6,18 @@ import (
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
 	"github.com/onboard-check/onboard-check/adapters/teams"
+	"github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // slackConfig reads the Slack app's settings (SPEC §3).
 func slackConfig(e env) slack.Config {
-	return slack.Config{BotToken: e.get("SLACK_BOT_TOKEN"), SigningSecret: e.get("SLACK_SIGNING_SECRET"),
-		AppToken: e.get("SLACK_APP_TOKEN"), APIURL: e.get("SLACK_API_URL")}
+	return slack.Config{BotToken: secret.Secret(e.get("SLACK_BOT_TOKEN")), SigningSecret: secret.Secret(e.get("SLACK_SIGNING_SECRET")),
+		AppToken: secret.Secret(e.get("SLACK_APP_TOKEN")), APIURL: e.get("SLACK_API_URL")}
 }
 
 // teamsConfig reads the Azure Bot registration (SPEC §3).
 func teamsConfig(e env) teams.Config {
-	return teams.Config{AppID: e.get("MICROSOFT_APP_ID"), Password: e.get("MICROSOFT_APP_PASSWORD"),
+	return teams.Config{AppID: e.get("MICROSOFT_APP_ID"), Password: secret.Secret(e.get("MICROSOFT_APP_PASSWORD")),
 		TenantID: e.get("MICROSOFT_APP_TENANT_ID"), Type: e.get("MICROSOFT_APP_TYPE"),
 		OpenIDURL: e.get("ONBOARD_BOTFRAMEWORK_OPENID_URL"), TokenURL: e.get("ONBOARD_BOTFRAMEWORK_TOKEN_URL")}
 }
@@ -39,14 +40,12 @@ func validateSurfaces(e env) error {
 func (s *server) mountSurfaces(_ context.Context, e env) error {
 	log := s.log.With(slog.String("component", "serve"))
 	if c := slackConfig(e); c.Enabled() {
-		sl, err := slack.New(c, s.service, s.runner, s.log)
+		sl, err := slack.New(c, slack.Deps{Service: s.service, Runner: s.runner, Dedup: s.store, Logger: s.log})
 		if err != nil {
 			return joinConfigErrors(err)
 		}
 		s.mux.Handle("POST /slack/", sl.Handler())
-		if c.SocketMode() {
-			s.runs = append(s.runs, sl.RunSocketMode)
-		}
+		s.runs = append(s.runs, sl.Run)
 		log.Info("slack surface on", slog.Any("slack", c))
 	} else {
 		log.Info("slack surface off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) are not set")

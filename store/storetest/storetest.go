@@ -485,13 +485,13 @@ func testLimiterConcurrent(t *testing.T, s store.Store) {
 // entry is an audit entry told apart by its target and time.
 func entry(i int) store.AuditEntry {
 	return store.AuditEntry{
-		Time:        time.Date(2025, 3, 14, 9, 0, i, 0, time.UTC),
-		Surface:     "slack",
-		Requester:   "U024BE7LH",
-		Channel:     "C0123",
-		Target:      fmt.Sprintf("user%02d@contoso.com", i),
-		Verdict:     string(diagnosis.VerdictBlocked),
-		DiagnosisID: fmt.Sprintf("d-%02d", i),
+		Time:         time.Date(2025, 3, 14, 9, 0, i, 0, time.UTC),
+		Surface:      "slack",
+		Requester:    "U024BE7LH",
+		Conversation: "C0123",
+		Target:       fmt.Sprintf("user%02d@contoso.com", i),
+		Verdict:      string(diagnosis.VerdictBlocked),
+		DiagnosisID:  fmt.Sprintf("d-%02d", i),
 	}
 }
 
