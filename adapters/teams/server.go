@@ -71,8 +71,9 @@ func (s *Server) Handler() http.Handler {
 }
 
 // handleMessages validates the request's token before it looks at the
-// activity, checks who sent it, answers at once, and leaves the work and
-// the reply to the runner.
+// activity, checks who sent it, posts what it can answer at once (an
+// acknowledgement, usage, a refusal), and queues the rest with the
+// service, whose workers hand the answer to Deliver.
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
