@@ -208,7 +208,7 @@ func setup(t testing.TB, o options) *env {
 		o.tenant = teamstest.TenantID
 	}
 	s, err := teams.New(teams.Config{AppID: appID, Password: password, TenantID: o.tenant, Tenants: o.tenants, AllowEmulator: o.emulator,
-		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL(), TenantOpenIDURL: bf.TenantOpenIDURL()}, svc, nil, log)
+		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL(), TenantOpenIDURL: bf.TenantOpenIDURL()}, svc, log)
 	if err != nil {
 		t.Fatal(err)
 	}

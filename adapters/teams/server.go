@@ -35,10 +35,7 @@ type Server struct {
 // registers it with svc as the Deliverer of Teams jobs, which the
 // service's workers (Service.Work) run. It makes no network call: keys and
 // tokens are fetched when the first activity arrives.
-//
-// The runner is no longer used (jobs go through the service's queue) and
-// may be nil; the parameter goes once serve stops passing it.
-func New(cfg Config, svc *handlers.Service, _ *handlers.Runner, logger *slog.Logger) (*Server, error) {
+func New(cfg Config, svc *handlers.Service, logger *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

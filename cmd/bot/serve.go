@@ -20,11 +20,9 @@ import (
 	"github.com/onboard-check/onboard-check/store"
 )
 
-// Shutdown and concurrency of serve.
-const (
-	shutdownGrace  = 30 * time.Second // in-flight diagnoses get this long to finish
-	concurrentJobs = 16
-)
+// shutdownGrace is how long the listeners get to close at shutdown; the
+// service's workers have their own grace for running diagnoses.
+const shutdownGrace = 30 * time.Second
 
 // httpLimits bound what one client can hold of a listener.
 type httpLimits struct {
@@ -57,7 +55,6 @@ type server struct {
 	graph   pinger // nil when the sample tenant is served
 	service *handlers.Service
 	engine  *diagnosis.Engine
-	runner  *handlers.Runner
 	metrics *metrics
 	pages   *pages
 	limits  httpLimits
@@ -137,7 +134,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, metrics: newMetrics(), runner: handlers.NewRunner(concurrentJobs), mux: http.NewServeMux(),
+	s := &server{cfg: cfg, log: log, metrics: newMetrics(), mux: http.NewServeMux(),
 		pages: pg, limits: defaultLimits, demoRate: rateLimit{limit: 30, window: time.Minute}}
 	log.Info("starting", slog.String("component", "serve"), slog.String("version", buildVersion().String()), slog.Any("config", cfg))
 	if cfg.Access.Open() && chat {
@@ -265,9 +262,6 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		var errs []error
 		for _, srv := range servers {
 			errs = append(errs, srv.Shutdown(shutdownCtx))
-		}
-		if rerr := s.runner.Shutdown(shutdownCtx); rerr != nil {
-			s.log.Warn("in-flight diagnoses cut off at shutdown", slog.String("component", "serve"), slog.Any("err", rerr))
 		}
 		return errors.Join(errs...)
 	})
