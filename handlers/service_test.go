@@ -22,7 +22,7 @@ type fixture struct {
 	store *store.Memory
 }
 
-func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source) fixture {
+func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source, opts ...store.Option) fixture {
 	t.Helper()
 	eng, err := diagnosis.NewEngine(func() time.Time { return now })
 	if err != nil {
@@ -35,7 +35,7 @@ func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source) fixture
 		}
 		src = tenant
 	}
-	st := store.NewMemory(func() time.Time { return now })
+	st := store.NewMemory(func() time.Time { return now }, opts...)
 	cfg.Access.Everyone = cfg.Access.Everyone || cfg.Access.Open()
 	svc, err := handlers.NewService(cfg, eng, src, st, slog.New(slog.DiscardHandler))
 	if err != nil {

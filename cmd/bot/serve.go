@@ -138,7 +138,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	// operator who says so, lets everyone ask.
 	access.Everyone = s.demo || e.get("ONBOARD_ALLOW_EVERYONE") == "true"
 	s.service, err = handlers.NewService(handlers.Config{
-		Lang: cfg.Lang, Access: access, Classify: classify, Observe: s.metrics.observe,
+		Lang: cfg.Lang, Access: access, Classify: classify, Observe: s.metrics.observe, Grace: shutdownGrace,
 	}, engine, src, s.store, log)
 	if err != nil {
 		return nil, err
@@ -152,6 +152,8 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err := s.mountSurfaces(ctx, e); err != nil {
 		return nil, err
 	}
+	// Queued jobs run here, on every replica; see handlers.Service.Work.
+	s.runs = append(s.runs, s.service.Work)
 	return s, nil
 }
 
@@ -197,12 +199,14 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		if rerr := s.runner.Shutdown(shutdownCtx); rerr != nil {
 			s.log.Warn("in-flight diagnoses cut off at shutdown", slog.String("component", "serve"), slog.Any("err", rerr))
 		}
-		if cerr := s.store.Close(); cerr != nil {
-			s.log.Warn("store close", slog.Any("err", cerr))
-		}
 		return err
 	})
-	return g.Wait()
+	err := g.Wait()
+	// Closed only once the workers are done with it.
+	if cerr := s.store.Close(); cerr != nil {
+		s.log.Warn("store close", slog.Any("err", cerr))
+	}
+	return err
 }
 
 func (s *server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
