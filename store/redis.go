@@ -26,6 +26,7 @@ type Redis struct {
 	auditCap int
 	queueCap int
 	allow    *redis.Script
+	reserve  *redis.Script
 	queue    redisQueue
 }
 
@@ -35,7 +36,7 @@ type Redis struct {
 func NewRedis(c redis.UniversalClient, opts ...Option) *Redis {
 	o := newOptions(opts)
 	return &Redis{c: c, keys: keys{prefix: o.prefix}, auditCap: o.auditCap, queueCap: o.queueCap,
-		allow: redis.NewScript(allowScript), queue: redisQueue{push: redis.NewScript(pushScript)}}
+		allow: redis.NewScript(allowScript), reserve: redis.NewScript(reserveScript), queue: redisQueue{push: redis.NewScript(pushScript)}}
 }
 
 // allowScript is the sliding-window limiter: a sorted set of allowed events

@@ -135,6 +135,7 @@ type Store interface {
 	Audit
 	Cache
 	Queue
+	Budget
 	// Ping reports whether the store can be used; /readyz calls it.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.
@@ -186,6 +187,7 @@ const keyVersion = "onboard:v1:"
 //	onboard:v1:rate:<key>:<window in ms>
 //	onboard:v1:cache:<key>
 //	onboard:v1:audit
+//	onboard:v1:budget:<key>:<period in ms>
 //	onboard:v1:jobs                                   (a stream; consumer group "workers")
 type keys struct{ prefix string }
 
@@ -193,7 +195,10 @@ func (k keys) diag(id string) string   { return k.prefix + keyVersion + "diag:" 
 func (k keys) dedup(key string) string { return k.prefix + keyVersion + "dedup:" + key }
 func (k keys) cache(key string) string { return k.prefix + keyVersion + "cache:" + key }
 func (k keys) audit() string           { return k.prefix + keyVersion + "audit" }
-func (k keys) jobs() string            { return k.prefix + keyVersion + "jobs" }
+func (k keys) budget(key string, period time.Duration) string {
+	return k.prefix + keyVersion + "budget:" + key + ":" + strconv.FormatInt(period.Milliseconds(), 10)
+}
+func (k keys) jobs() string { return k.prefix + keyVersion + "jobs" }
 func (k keys) thread(t Thread) string {
 	return k.prefix + keyVersion + "thread:" + threadPart(t.Surface) + ":" + threadPart(t.Channel) + ":" + threadPart(t.Thread)
 }
