@@ -3,13 +3,12 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/diagnosis/demo"
@@ -18,48 +17,37 @@ import (
 )
 
 // redisStores opens n Redis stores on ONBOARD_TEST_REDIS_URL under one
-// prefix made of the test's name: n processes' views of the same keys.
-// It returns a client for looking at them too. Without a server the test
-// is skipped, or fails when CI=true.
-func redisStores(t *testing.T, n int) ([]*store.Redis, redis.UniversalClient, string) {
+// prefix new for each run: n processes' views of the same keys. Without a
+// server the test is skipped, or fails when CI=true. Its keys stay behind
+// in the test database: jobs are acknowledged and deleted, the rest
+// expires, and the audit log is capped small.
+func redisStores(t *testing.T, n int) []*store.Redis {
 	t.Helper()
 	url := os.Getenv("ONBOARD_TEST_REDIS_URL")
 	if url == "" {
 		url = "redis://127.0.0.1:6379/15"
 	}
-	c, err := store.OpenRedis(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no Redis at %s: %v", url, err)
-		}
-		t.Skipf("no Redis at %s: %v", url, err)
-	}
-	prefix := "test:handlers:" + t.Name() + ":"
-	clean := func() {
-		keys, _ := c.Keys(context.Background(), prefix+"*").Result()
-		if len(keys) > 0 {
-			c.Del(context.Background(), keys...)
-		}
-	}
-	clean()
-	t.Cleanup(func() { clean(); c.Close() })
+	prefix := fmt.Sprintf("test:handlers:%s:%d:", t.Name(), time.Now().UnixNano())
 	var out []*store.Redis
 	for range n {
-		rc, err := store.OpenRedis(url)
+		c, err := store.OpenRedis(url)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := store.NewRedis(rc, store.WithKeyPrefix(prefix))
+		s := store.NewRedis(c, store.WithKeyPrefix(prefix), store.WithAuditCap(16))
 		t.Cleanup(func() { _ = s.Close() })
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		err = s.Ping(ctx)
+		cancel()
+		if err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("no Redis at %s: %v", url, err)
+			}
+			t.Skipf("no Redis at %s: %v", url, err)
+		}
 		out = append(out, s)
 	}
-	return out, c, prefix
+	return out
 }
 
 func serviceOn(t *testing.T, st store.Store, src diagnosis.Source, cfg handlers.Config) *handlers.Service {
@@ -86,7 +74,7 @@ func TestDurableQueueOutlivesProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	stuck := stuckSource{entered: make(chan struct{}, 8)}
-	stores, _, _ := redisStores(t, 2)
+	stores := redisStores(t, 2)
 	first := serviceOn(t, stores[0], stuck, handlers.Config{Workers: 1, Grace: 50 * time.Millisecond})
 	gone := newDeliverer()
 	first.Register(handlers.SurfaceSlack, gone)
@@ -136,7 +124,7 @@ func TestDeliveredJobNotAnsweredAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stores, c, prefix := redisStores(t, 1)
+	stores := redisStores(t, 1)
 	st := stores[0]
 	alive := serviceOn(t, st, tenant, handlers.Config{ClaimAfter: 200 * time.Millisecond})
 	d := newDeliverer()
@@ -170,7 +158,7 @@ func TestDeliveredJobNotAnsweredAgain(t *testing.T) {
 	// Once claimed and acknowledged, the delivered job leaves the queue.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if n, err := c.XLen(t.Context(), prefix+"onboard:v1:jobs").Result(); err == nil && n == 0 {
+		if n, err := st.Len(t.Context()); err == nil && n == 0 {
 			break
 		}
 		if time.Now().After(deadline) {

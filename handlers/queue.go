@@ -39,7 +39,8 @@ type Deliverer interface {
 type Observer interface {
 	// CommandDone: a diagnosis finished with verdict after elapsed.
 	CommandDone(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
-	// JobQueued: a job was queued; depth jobs wait now.
+	// JobQueued: the queue holds depth jobs now (told after each Enqueue
+	// and each finished job).
 	JobQueued(depth int)
 	// JobStarted: a worker took a job that waited wait since Enqueue.
 	JobStarted(wait time.Duration)
@@ -184,6 +185,11 @@ func (s *Service) Work(ctx context.Context) error {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			s.runQueued(jobsCtx, j)
+			if s.cfg.Observer != nil {
+				if n, err := s.store.Len(jobsCtx); err == nil {
+					s.cfg.Observer.JobQueued(n)
+				}
+			}
 		})
 	}
 	s.stopping.Store(true)

@@ -35,6 +35,9 @@ type Queue interface {
 	Take(ctx context.Context, consumer string, claimAfter, block time.Duration) (j QueuedJob, ok bool, err error)
 	// Ack removes an answered job. Acknowledging an unknown id is not an error.
 	Ack(ctx context.Context, id string) error
+	// Len returns how many jobs the queue holds: waiting, and taken but
+	// not acknowledged.
+	Len(ctx context.Context) (int, error)
 	// Durable reports whether queued jobs outlive the process (Redis) or
 	// not (Memory): without it, a job left at shutdown is lost.
 	Durable() bool
@@ -133,6 +136,16 @@ func (m *Memory) Ack(ctx context.Context, id string) error {
 		}
 	}
 	return nil
+}
+
+// Len implements Queue.
+func (m *Memory) Len(ctx context.Context) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx, "queue length"); err != nil {
+		return 0, err
+	}
+	return len(m.queue.jobs), nil
 }
 
 // Durable implements Queue: Memory's jobs die with the process.

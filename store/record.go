@@ -48,7 +48,7 @@ type snapshotJSON struct {
 	SignInsRead     bool                      `json:"signInsRead"`
 	PoliciesRead    bool                      `json:"policiesRead"`
 	MembershipsRead bool                      `json:"membershipsRead"`
-	// Evidence added later; absent in records written before it.
+
 	SignInsIncomplete bool                        `json:"signInsIncomplete,omitempty"`
 	SecurityDefaults  *diagnosis.SecurityDefaults `json:"securityDefaults,omitempty"`
 	PerUserMFAState   string                      `json:"perUserMfaState,omitempty"`

@@ -130,5 +130,14 @@ func (r *Redis) Ack(ctx context.Context, id string) error {
 	return nil
 }
 
+// Len implements Queue with XLEN (Ack deletes what it acknowledges).
+func (r *Redis) Len(ctx context.Context) (int, error) {
+	n, err := r.c.XLen(ctx, r.keys.jobs()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("store: queue length: %w", err)
+	}
+	return int(n), nil
+}
+
 // Durable implements Queue: jobs stay in Redis across restarts.
 func (r *Redis) Durable() bool { return true }

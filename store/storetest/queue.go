@@ -67,10 +67,16 @@ func testQueueOrder(t *testing.T, s store.Store) {
 	if j, ok := take(t, s, "b", time.Hour); ok {
 		t.Errorf("Take after every job was taken = %q; want none", j.Payload)
 	}
+	if n, err := s.Len(t.Context()); err != nil || n != 3 {
+		t.Errorf("Len with three jobs taken = %d, %v; want 3", n, err)
+	}
 	for _, id := range ids {
 		if err := s.Ack(t.Context(), id); err != nil {
 			t.Fatalf("Ack(%s): %v", id, err)
 		}
+	}
+	if n, err := s.Len(t.Context()); err != nil || n != 0 {
+		t.Errorf("Len after every job was acknowledged = %d, %v; want 0", n, err)
 	}
 	if err := s.Ack(t.Context(), ids[0]); err != nil {
 		t.Errorf("second Ack(%s) = %v, want nil", ids[0], err)

@@ -161,10 +161,12 @@ func SampleRecord(id string, signIns int) store.Record {
 				ID: "nl-1", DisplayName: "Office", Kind: "ip", IsTrusted: true, IPRanges: []string{"203.0.113.0/24", "2001:db8::/32"},
 				Countries: []string{"NL"}, IncludeUnknownCountries: true,
 			}},
-			Warnings:          []diagnosis.Warning{warning},
-			SignInsRead:       true,
-			PoliciesRead:      true,
-			MembershipsRead:   true,
+			Warnings:        []diagnosis.Warning{warning},
+			SignInsRead:     true,
+			PoliciesRead:    true,
+			MembershipsRead: true,
+			// A record keeps what the engine needs to answer follow-ups
+			// without Graph, the evidence of real tenants included.
 			SignInsIncomplete: true,
 			SecurityDefaults:  &diagnosis.SecurityDefaults{Enabled: true},
 			PerUserMFAState:   "enforced",
