@@ -407,26 +407,17 @@ func (s *Service) progressReply(lang string, p diagnosis.Progress) Reply {
 	return r
 }
 
-// observer returns Config.Observer, or one that also feeds the deprecated
-// Config.Observe, or one that does nothing.
+// observer returns Config.Observer, or one that does nothing.
 func (s *Service) observer() Observer {
-	switch {
-	case s.cfg.Observer != nil:
+	if s.cfg.Observer != nil {
 		return s.cfg.Observer
-	case s.cfg.Observe != nil:
-		return observeFunc(s.cfg.Observe)
 	}
-	return observeFunc(nil)
+	return noObserver{}
 }
 
-// observeFunc adapts the deprecated Config.Observe.
-type observeFunc func(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
+type noObserver struct{}
 
-func (f observeFunc) CommandDone(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration) {
-	if f != nil {
-		f(surface, verdict, elapsed)
-	}
-}
-func (observeFunc) JobQueued(int)            {}
-func (observeFunc) JobStarted(time.Duration) {}
-func (observeFunc) JobDone(string)           {}
+func (noObserver) CommandDone(Surface, diagnosis.Verdict, time.Duration) {}
+func (noObserver) JobQueued(int)                                         {}
+func (noObserver) JobStarted(time.Duration)                              {}
+func (noObserver) JobDone(string)                                        {}

@@ -28,10 +28,6 @@ type Config struct {
 	// Observer, when set, is told of finished diagnoses and of the job
 	// queue (metrics).
 	Observer Observer
-	// Observe, when set, is told of every finished diagnosis.
-	//
-	// Deprecated: set Observer.
-	Observe func(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
 	// Workers is how many queued jobs run at once; 0 means 16.
 	Workers int
 	// ClaimAfter is how long a job taken by a worker that neither answered
