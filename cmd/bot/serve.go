@@ -179,7 +179,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	// operator who says so, lets everyone ask.
 	access.Everyone = s.demo || cfg.AllowEveryone
 	s.service, err = handlers.NewService(handlers.Config{
-		Lang: cfg.Lang, Access: access, Classify: classify, Observer: serveObserver{s.metrics},
+		Lang: cfg.Lang, Access: access, Classify: classify, Observer: serveObserver{s.metrics}, Grace: shutdownGrace,
 	}, engine, src, s.store, log)
 	if err != nil {
 		return nil, err
@@ -197,6 +197,8 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err := s.mountSurfaces(ctx, e); err != nil {
 		return nil, err
 	}
+	// Queued jobs run here, on every replica; see handlers.Service.Work.
+	s.runs = append(s.runs, s.service.Work)
 	return s, nil
 }
 
