@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,7 +11,22 @@ import (
 	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
 )
 
-// decode runs a Graph JSON body through the SDK's deserializer. The body is
+// decodeObject decodes a Graph JSON object into v with encoding/json: the
+// bodies whose enums matter (sign-ins, policies, authentication strengths)
+// are read into our own types so that every value arrives as Graph sent it.
+func decodeObject(body []byte, v any) error {
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		return errors.New("decode graph JSON: not a JSON object")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("decode graph JSON: %w", err)
+	}
+	return nil
+}
+
+// decode runs a Graph JSON body through the SDK's deserializer. It reads
+// users, memberships and named locations, whose models hold no enum a
+// diagnosis reads. The body is
 // outside input: a panic inside generated code becomes an error.
 func decode(body []byte, factory absser.ParsableFactory) (v absser.Parsable, err error) {
 	defer func() {
@@ -43,46 +59,6 @@ func str(p *string) string {
 }
 
 func boolean(p *bool) bool { return p != nil && *p }
-
-// enum names an SDK enum value as Graph spells it, or "" when absent.
-func enum[T fmt.Stringer](p *T) string {
-	if p == nil {
-		return ""
-	}
-	return (*p).String()
-}
-
-func enums[T fmt.Stringer](v []T) []string {
-	if len(v) == 0 {
-		return nil
-	}
-	out := make([]string, 0, len(v))
-	for _, e := range v {
-		out = append(out, e.String())
-	}
-	return out
-}
-
-// stringList returns the string items of an additionalData value (the SDK
-// keeps properties its model lacks there, e.g. beta's signInEventTypes).
-func stringList(raw any) []string {
-	items, ok := raw.([]any)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, it := range items {
-		switch s := it.(type) {
-		case *string:
-			if s != nil {
-				out = append(out, *s)
-			}
-		case string:
-			out = append(out, s)
-		}
-	}
-	return out
-}
 
 // nonEmpty drops empty strings, so that [""] reads as nothing.
 func nonEmpty(v []string) []string {

@@ -1,98 +1,229 @@
 package graph
 
 import (
-	"errors"
-
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/onboard-check/onboard-check/diagnosis"
 )
 
-// decodeSignIns decodes one page of a sign-in log, v1.0 or beta: the v1.0
-// model reads both, and beta-only properties (signInEventTypes) arrive in
-// the model's additional data.
-func decodeSignIns(body []byte) ([]diagnosis.SignIn, string, error) {
-	v, err := decode(body, models.CreateSignInCollectionResponseFromDiscriminatorValue)
-	if err != nil {
-		return nil, "", err
-	}
-	page, ok := v.(models.SignInCollectionResponseable)
-	if !ok {
-		return nil, "", errors.New("decode sign-ins: not a signIn collection")
-	}
-	out := make([]diagnosis.SignIn, 0, len(page.GetValue()))
-	for _, s := range page.GetValue() {
-		if s != nil {
-			out = append(out, toSignIn(s))
-		}
-	}
-	return out, str(page.GetOdataNextLink()), nil
+// signInPage is one page of /auditLogs/signIns, v1.0 or beta, decoded from
+// the raw JSON into our own types. The SDK's models are not used here: they
+// turn an enum value they do not know into the enum's first member and drop
+// beta-only properties. Every enum is a string here and stays verbatim.
+// https://learn.microsoft.com/graph/api/resources/signin?view=graph-rest-beta
+type signInPage struct {
+	NextLink string        `json:"@odata.nextLink"`
+	Value    []*signInWire `json:"value"`
 }
 
-func toSignIn(m models.SignInable) diagnosis.SignIn {
-	s := diagnosis.SignIn{
-		ID:                      str(m.GetId()),
-		UserID:                  str(m.GetUserId()),
-		UserPrincipalName:       str(m.GetUserPrincipalName()),
-		UserDisplayName:         str(m.GetUserDisplayName()),
-		AppID:                   str(m.GetAppId()),
-		AppDisplayName:          str(m.GetAppDisplayName()),
-		ResourceID:              str(m.GetResourceId()),
-		ResourceDisplayName:     str(m.GetResourceDisplayName()),
-		IPAddress:               str(m.GetIpAddress()),
-		ClientAppUsed:           str(m.GetClientAppUsed()),
-		CorrelationID:           str(m.GetCorrelationId()),
-		ConditionalAccessStatus: enum(m.GetConditionalAccessStatus()),
-		Interactive:             boolean(m.GetIsInteractive()),
-		RiskDetail:              enum(m.GetRiskDetail()),
-		RiskLevelAggregated:     enum(m.GetRiskLevelAggregated()),
-		RiskLevelDuringSignIn:   enum(m.GetRiskLevelDuringSignIn()),
-		RiskState:               enum(m.GetRiskState()),
-		RiskEventTypes:          nonEmpty(m.GetRiskEventTypesV2()),
+type signInWire struct {
+	ID                      string   `json:"id"`
+	CreatedDateTime         string   `json:"createdDateTime"`
+	UserID                  string   `json:"userId"`
+	UserPrincipalName       string   `json:"userPrincipalName"`
+	UserDisplayName         string   `json:"userDisplayName"`
+	AppID                   string   `json:"appId"`
+	AppDisplayName          string   `json:"appDisplayName"`
+	ResourceID              string   `json:"resourceId"`
+	ResourceDisplayName     string   `json:"resourceDisplayName"`
+	IPAddress               string   `json:"ipAddress"`
+	ClientAppUsed           string   `json:"clientAppUsed"`
+	CorrelationID           string   `json:"correlationId"`
+	ConditionalAccessStatus string   `json:"conditionalAccessStatus"`
+	IsInteractive           *bool    `json:"isInteractive"`
+	SignInEventTypes        []string `json:"signInEventTypes"`
+
+	Status struct {
+		ErrorCode         lenientInt `json:"errorCode"`
+		FailureReason     string     `json:"failureReason"`
+		AdditionalDetails string     `json:"additionalDetails"`
+	} `json:"status"`
+	DeviceDetail struct {
+		DeviceID        string `json:"deviceId"`
+		DisplayName     string `json:"displayName"`
+		OperatingSystem string `json:"operatingSystem"`
+		Browser         string `json:"browser"`
+		IsCompliant     bool   `json:"isCompliant"`
+		IsManaged       bool   `json:"isManaged"`
+		TrustType       string `json:"trustType"`
+	} `json:"deviceDetail"`
+	Location struct {
+		City            string `json:"city"`
+		State           string `json:"state"`
+		CountryOrRegion string `json:"countryOrRegion"`
+	} `json:"location"`
+
+	RiskDetail            string   `json:"riskDetail"`
+	RiskLevelAggregated   string   `json:"riskLevelAggregated"`
+	RiskLevelDuringSignIn string   `json:"riskLevelDuringSignIn"`
+	RiskState             string   `json:"riskState"`
+	RiskEventTypes        []string `json:"riskEventTypes"`
+	RiskEventTypesV2      []string `json:"riskEventTypes_v2"`
+
+	AppliedPolicies []appliedPolicyWire `json:"appliedConditionalAccessPolicies"`
+
+	// Evidence (beta, some also v1.0).
+	AuthenticationDetails []struct {
+		Method          string `json:"authenticationMethod"`
+		MethodDetail    string `json:"authenticationMethodDetail"`
+		StepDateTime    string `json:"authenticationStepDateTime"`
+		StepRequirement string `json:"authenticationStepRequirement"`
+		StepResult      string `json:"authenticationStepResultDetail"`
+		Succeeded       *bool  `json:"succeeded"`
+	} `json:"authenticationDetails"`
+	AuthenticationRequirement         string `json:"authenticationRequirement"`
+	AuthenticationRequirementPolicies []struct {
+		RequirementProvider string `json:"requirementProvider"`
+		Detail              string `json:"detail"`
+	} `json:"authenticationRequirementPolicies"`
+	AuthenticationProtocol string `json:"authenticationProtocol"`
+	OriginalTransferMethod string `json:"originalTransferMethod"`
+	HomeTenantID           string `json:"homeTenantId"`
+	ResourceTenantID       string `json:"resourceTenantId"`
+	CrossTenantAccessType  string `json:"crossTenantAccessType"`
+	NetworkLocationDetails []struct {
+		NetworkType  string   `json:"networkType"`
+		NetworkNames []string `json:"networkNames"`
+	} `json:"networkLocationDetails"`
+}
+
+// appliedPolicyWire is an appliedConditionalAccessPolicy.
+// https://learn.microsoft.com/graph/api/resources/appliedconditionalaccesspolicy?view=graph-rest-beta
+type appliedPolicyWire struct {
+	ID                          string          `json:"id"`
+	DisplayName                 string          `json:"displayName"`
+	EnforcedGrantControls       []string        `json:"enforcedGrantControls"`
+	EnforcedSessionControls     []string        `json:"enforcedSessionControls"`
+	Result                      string          `json:"result"`
+	ConditionsSatisfied         json.RawMessage `json:"conditionsSatisfied"`
+	ConditionsNotSatisfied      json.RawMessage `json:"conditionsNotSatisfied"`
+	SessionControlsNotSatisfied []string        `json:"sessionControlsNotSatisfied"`
+	IncludeRulesSatisfied       []ruleWire      `json:"includeRulesSatisfied"`
+	ExcludeRulesSatisfied       []ruleWire      `json:"excludeRulesSatisfied"`
+	AuthenticationStrength      *struct {
+		ID          string `json:"authenticationStrengthId"`
+		DisplayName string `json:"displayName"`
+		Result      string `json:"authenticationStrengthResult"`
+	} `json:"authenticationStrength"`
+}
+
+// ruleWire is a conditionalAccessRuleSatisfied; the condition is one member
+// of the conditionalAccessConditions flags, by name or number.
+type ruleWire struct {
+	Condition json.RawMessage `json:"conditionalAccessCondition"`
+	Rule      string          `json:"ruleSatisfied"`
+}
+
+// decodeSignIns decodes one page of a sign-in log, v1.0 or beta.
+func decodeSignIns(body []byte) ([]diagnosis.SignIn, string, error) {
+	var page signInPage
+	if err := decodeObject(body, &page); err != nil {
+		return nil, "", fmt.Errorf("decode sign-ins: %w", err)
 	}
-	if t := m.GetCreatedDateTime(); t != nil {
-		s.CreatedDateTime = t.UTC()
+	out := make([]diagnosis.SignIn, 0, len(page.Value))
+	for _, w := range page.Value {
+		if w != nil {
+			out = append(out, toSignIn(*w))
+		}
+	}
+	return out, page.NextLink, nil
+}
+
+func toSignIn(w signInWire) diagnosis.SignIn {
+	s := diagnosis.SignIn{
+		ID:                      w.ID,
+		CreatedDateTime:         parseTime(w.CreatedDateTime),
+		UserID:                  w.UserID,
+		UserPrincipalName:       w.UserPrincipalName,
+		UserDisplayName:         w.UserDisplayName,
+		AppID:                   w.AppID,
+		AppDisplayName:          w.AppDisplayName,
+		ResourceID:              w.ResourceID,
+		ResourceDisplayName:     w.ResourceDisplayName,
+		IPAddress:               w.IPAddress,
+		ClientAppUsed:           w.ClientAppUsed,
+		CorrelationID:           w.CorrelationID,
+		ConditionalAccessStatus: w.ConditionalAccessStatus,
+		EventTypes:              nonEmpty(w.SignInEventTypes),
+		ErrorCode:               int(w.Status.ErrorCode),
+		FailureReason:           w.Status.FailureReason,
+		AdditionalDetails:       w.Status.AdditionalDetails,
+		Device: diagnosis.Device{
+			DeviceID:        w.DeviceDetail.DeviceID,
+			DisplayName:     w.DeviceDetail.DisplayName,
+			OperatingSystem: w.DeviceDetail.OperatingSystem,
+			Browser:         w.DeviceDetail.Browser,
+			IsCompliant:     w.DeviceDetail.IsCompliant,
+			IsManaged:       w.DeviceDetail.IsManaged,
+			TrustType:       w.DeviceDetail.TrustType,
+		},
+		Location:              diagnosis.Location{City: w.Location.City, State: w.Location.State, CountryOrRegion: w.Location.CountryOrRegion},
+		RiskDetail:            w.RiskDetail,
+		RiskLevelAggregated:   w.RiskLevelAggregated,
+		RiskLevelDuringSignIn: w.RiskLevelDuringSignIn,
+		RiskState:             w.RiskState,
+		RiskEventTypes:        nonEmpty(w.RiskEventTypesV2),
+	}
+	// isInteractive is absent from some beta records; the event types say it.
+	switch {
+	case w.IsInteractive != nil:
+		s.Interactive = *w.IsInteractive
+	default:
+		for _, t := range w.SignInEventTypes {
+			if t == "interactiveUser" {
+				s.Interactive = true
+			}
+		}
 	}
 	if len(s.RiskEventTypes) == 0 {
-		s.RiskEventTypes = enums(m.GetRiskEventTypes())
+		s.RiskEventTypes = nonEmpty(w.RiskEventTypes)
 	}
-	if extra := m.GetAdditionalData(); extra != nil {
-		s.EventTypes = stringList(extra["signInEventTypes"])
+	for _, p := range w.AppliedPolicies {
+		s.AppliedPolicies = append(s.AppliedPolicies, toAppliedPolicy(p))
 	}
-	if st := m.GetStatus(); st != nil {
-		if code := st.GetErrorCode(); code != nil {
-			s.ErrorCode = int(*code)
-		}
-		s.FailureReason = str(st.GetFailureReason())
-		s.AdditionalDetails = str(st.GetAdditionalDetails())
-	}
-	if d := m.GetDeviceDetail(); d != nil {
-		s.Device = diagnosis.Device{
-			DeviceID:        str(d.GetDeviceId()),
-			DisplayName:     str(d.GetDisplayName()),
-			OperatingSystem: str(d.GetOperatingSystem()),
-			Browser:         str(d.GetBrowser()),
-			IsCompliant:     boolean(d.GetIsCompliant()),
-			IsManaged:       boolean(d.GetIsManaged()),
-			TrustType:       str(d.GetTrustType()),
-		}
-	}
-	if l := m.GetLocation(); l != nil {
-		s.Location = diagnosis.Location{City: str(l.GetCity()), State: str(l.GetState()), CountryOrRegion: str(l.GetCountryOrRegion())}
-	}
-	for _, p := range m.GetAppliedConditionalAccessPolicies() {
-		if p == nil {
-			continue
-		}
-		s.AppliedPolicies = append(s.AppliedPolicies, diagnosis.AppliedPolicy{
-			ID:                      str(p.GetId()),
-			DisplayName:             str(p.GetDisplayName()),
-			EnforcedGrantControls:   nonEmpty(p.GetEnforcedGrantControls()),
-			EnforcedSessionControls: nonEmpty(p.GetEnforcedSessionControls()),
-			// Verbatim, reportOnlyFailure and reportOnlyInterrupted included:
-			// the request sends Prefer: include-unknown-enum-members.
-			Result: enum(p.GetResult()),
-		})
-	}
+	signInEvidence(w, &s)
 	return s
+}
+
+func toAppliedPolicy(p appliedPolicyWire) diagnosis.AppliedPolicy {
+	a := diagnosis.AppliedPolicy{
+		ID:                      p.ID,
+		DisplayName:             p.DisplayName,
+		EnforcedGrantControls:   nonEmpty(p.EnforcedGrantControls),
+		EnforcedSessionControls: nonEmpty(p.EnforcedSessionControls),
+		// Verbatim, reportOnlyFailure and reportOnlyInterrupted included:
+		// the request sends Prefer: include-unknown-enum-members.
+		Result: p.Result,
+	}
+	appliedEvidence(p, &a)
+	return a
+}
+
+// parseTime reads a DateTimeOffset; a value Graph would never send is the
+// zero time rather than a failed page.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// lenientInt reads a JSON number or a numeric string; anything else is 0,
+// so that one odd record does not cost the whole page.
+type lenientInt int
+
+func (n *lenientInt) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		*n = 0
+		return nil
+	}
+	*n = lenientInt(v)
+	return nil
 }

@@ -3,8 +3,10 @@ package handlers
 import "slices"
 
 // Access is who may ask for a diagnosis (SPEC §10). Sign-in logs are
-// personal data: once any list is set, everyone outside the lists is
-// refused. With no list set everyone may ask, and serve warns at start-up.
+// personal data, so access fails closed: once any list is set, everyone
+// outside the lists is refused, and with no list set everyone is refused
+// too unless Everyone says, explicitly, that anyone the surface
+// authenticates may ask.
 type Access struct {
 	SlackUsers    []string // Slack user ids
 	SlackGroups   []string // Slack user group ids
@@ -15,6 +17,9 @@ type Access struct {
 	// HelpdeskChannels are channels where replies are posted for everyone;
 	// elsewhere they are shown to the requester only.
 	HelpdeskChannels []string
+	// Everyone admits every requester the surface authenticated when no
+	// allow-list is set (the sample tenant, or ONBOARD_ALLOW_EVERYONE).
+	Everyone bool
 }
 
 // Open reports whether no allow-list is set.
@@ -22,30 +27,41 @@ func (a Access) Open() bool {
 	return len(a.SlackUsers)+len(a.SlackGroups)+len(a.SlackChannels)+len(a.TeamsUsers)+len(a.TeamsChannels) == 0
 }
 
-// Allowed reports whether the request's requester may ask here. A Teams
-// tenant binding always applies; the lists admit a requester by user id,
-// by group, or by the channel asked in.
-func (a Access) Allowed(req Request) bool {
+// Allowed reports whether the request's requester may ask here.
+func (a Access) Allowed(req Request) bool { return a.refusal(req) == "" }
+
+// refusal says why the request's requester may not ask here, or "" when
+// they may. A Teams tenant binding always applies; the lists admit a
+// requester by user id, by group, or by the channel asked in; with no list
+// only Everyone admits. The command line is its operator's own.
+func (a Access) refusal(req Request) string {
 	switch req.Surface {
 	case SurfaceCLI:
-		return true
+		return ""
 	case SurfaceTeams:
 		if a.TeamsTenant != "" && req.Requester.TenantID != a.TeamsTenant {
-			return false
+			return "foreign_tenant"
 		}
 	}
 	if a.Open() {
-		return true
+		if a.Everyone {
+			return ""
+		}
+		return refusalNotAllowed
 	}
+	var ok bool
 	switch req.Surface {
 	case SurfaceSlack:
-		return slices.Contains(a.SlackUsers, req.Requester.ID) ||
+		ok = slices.Contains(a.SlackUsers, req.Requester.ID) ||
 			slices.ContainsFunc(req.Requester.Groups, func(g string) bool { return slices.Contains(a.SlackGroups, g) }) ||
 			slices.Contains(a.SlackChannels, req.Conversation.Channel)
 	case SurfaceTeams:
-		return slices.Contains(a.TeamsUsers, req.Requester.ID) || slices.Contains(a.TeamsChannels, req.Conversation.Channel)
+		ok = slices.Contains(a.TeamsUsers, req.Requester.ID) || slices.Contains(a.TeamsChannels, req.Conversation.Channel)
 	}
-	return false
+	if ok {
+		return ""
+	}
+	return refusalNotAllowed
 }
 
 // Helpdesk reports whether replies in the channel are for everyone.

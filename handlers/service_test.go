@@ -36,6 +36,7 @@ func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source) fixture
 		src = tenant
 	}
 	st := store.NewMemory(func() time.Time { return now })
+	cfg.Access.Everyone = cfg.Access.Everyone || cfg.Access.Open()
 	svc, err := handlers.NewService(cfg, eng, src, st, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +165,9 @@ func TestAccessAndRateLimit(t *testing.T) {
 	if ack, _ := f.do(t, slackReq("adele@contoso.com", "Ev1", "")); ack.Kind != handlers.ReplyRefusal {
 		t.Errorf("outside the allow-list: %s", ack.Kind)
 	}
-	if got, _ := f.store.Recent(t.Context(), 10); len(got) != 0 {
-		t.Errorf("a refused request was audited: %+v", got)
+	if got, _ := f.store.Recent(t.Context(), 10); len(got) != 1 || got[0].Refusal != "not_allowed" || got[0].Verdict != "" ||
+		got[0].Target != "adele@contoso.com" || got[0].Action != "check" || got[0].Requester != "U1" {
+		t.Errorf("audit of a refused request = %+v, want one refusal entry", got)
 	}
 	req := slackReq("adele@contoso.com", "", "")
 	req.Conversation.Channel = "C-helpdesk"
@@ -288,9 +290,169 @@ func TestMessagesComplete(t *testing.T) {
 		"usage.explain_bad", "usage.no_arguments", "usage.flag_value", "usage.app_twice", "usage.app_bad", "usage.since_bad",
 		"usage.flag_unknown", "usage.extra", "usage.whatif_bad", "usage.platform_bad", "usage.location_bad", "usage.client_bad",
 		"usage.user_bad", "usage.app_unknown", "usage.no_thread", "failure.timeout", "failure.internal", "failure.credentials",
-		"failure.unreachable", "failure.mention_unresolved"} {
+		"failure.unreachable", "failure.mention_unresolved", "failure.busy", "failure.restarting", "failure.restarted",
+		"failure.audit_unavailable", "progress.ahead", "progress.ahead_one", "progress.next", "refusal.not_allowed",
+		"refusal.rate_limited", "refusal.foreign_team", "refusal.foreign_tenant", "refusal.unauthenticated",
+		"refusal.channel_not_allowed"} {
 		if !m.Has("en", k) {
 			t.Errorf("catalog lacks %q", k)
 		}
+	}
+}
+
+// policySource counts what whatif reads: it must re-read policies alone,
+// never sign-ins.
+type policySource struct {
+	tenant   diagnosis.Source
+	mu       sync.Mutex
+	drop     string // a policy name prefix Policies leaves out, as if deleted since
+	snaps    int
+	policies int
+}
+
+func (s *policySource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
+	s.mu.Lock()
+	s.snaps++
+	s.mu.Unlock()
+	return s.tenant.Snapshot(ctx, q)
+}
+
+func (s *policySource) Policies(ctx context.Context) (diagnosis.Snapshot, error) {
+	s.mu.Lock()
+	s.policies++
+	s.mu.Unlock()
+	full, err := s.tenant.Snapshot(ctx, diagnosis.Query{User: "adele@contoso.com"})
+	if err != nil {
+		return diagnosis.Snapshot{}, err
+	}
+	out := diagnosis.Snapshot{NamedLocations: full.NamedLocations, PoliciesRead: true}
+	for _, p := range full.Policies {
+		if !strings.HasPrefix(p.DisplayName, s.drop) {
+			out.Policies = append(out.Policies, p)
+		}
+	}
+	return out, nil
+}
+
+func TestWhatIfReadsPoliciesOnly(t *testing.T) {
+	t.Parallel()
+	tenant, err := demo.Default(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &policySource{tenant: tenant, drop: "CA015"}
+	f := newFixture(t, handlers.Config{}, src)
+	_, r := f.do(t, slackReq("adele@contoso.com", "", ""))
+	f.svc.LinkThread(t.Context(), handlers.SurfaceSlack, "C1", "1700000000.000100", r.DiagnosisID)
+	_, w := f.do(t, slackReq("whatif app=azure-portal location=203.0.113.7", "", "1700000000.000100"))
+	if w.Kind != handlers.ReplyWhatIf || len(w.WhatIf) == 0 {
+		t.Fatalf("whatif = %+v", w)
+	}
+	for _, v := range w.WhatIf {
+		if strings.HasPrefix(v.DisplayName, "CA015") {
+			t.Errorf("whatif judged CA015 from the stored diagnosis; want the policies read now, which lack it")
+		}
+	}
+	if src.snaps != 1 || src.policies != 1 {
+		t.Errorf("check + whatif made %d snapshot reads and %d policy reads; want 1 and 1", src.snaps, src.policies)
+	}
+}
+
+// TestEveryDisclosureAudited: each answer about an account writes one
+// entry naming the requester, the conversation, the action and the
+// account; explain and usage answers disclose nothing and write none.
+func TestEveryDisclosureAudited(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	const thread = "1700000000.000100"
+	_, r := f.do(t, slackReq("adele@contoso.com", "", ""))
+	f.svc.LinkThread(t.Context(), handlers.SurfaceSlack, "C1", thread, r.DiagnosisID)
+	button := slackReq("details", "", "")
+	button.Diagnosis = r.DiagnosisID
+	steps := []struct {
+		req     handlers.Request
+		action  string
+		verdict string
+	}{
+		{slackReq("recheck", "", thread), "recheck", "blocked"},
+		{slackReq("details", "", thread), "details", ""},
+		{slackReq("signins", "", thread), "signins", ""},
+		{slackReq("policy CA015", "", thread), "policy", ""},
+		{slackReq("whatif app=azure-portal", "", thread), "whatif", ""},
+		{button, "button.details", ""},
+		{slackReq("explain 53003", "", thread), "", ""},
+		{slackReq("policy nosuchpolicy", "", thread), "", ""},
+	}
+	for _, st := range steps {
+		before, _ := f.store.Recent(t.Context(), 100)
+		_, got := f.do(t, st.req)
+		after, err := f.store.Recent(t.Context(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.action == "" {
+			if len(after) != len(before) {
+				t.Errorf("%q (%s) disclosed nothing but was audited: %+v", st.req.Text, got.Kind, after[0])
+			}
+			continue
+		}
+		if len(after) != len(before)+1 {
+			t.Errorf("%q: %d audit entries written, want 1", st.req.Text, len(after)-len(before))
+			continue
+		}
+		e := after[0]
+		if e.Action != st.action || e.Requester != "U1" || e.Surface != "slack" || e.Target != "adele@contoso.com" || e.TargetID == "" ||
+			e.Verdict != st.verdict || e.Refusal != "" || e.Time.IsZero() || !strings.HasPrefix(e.Conversation, "C1") {
+			t.Errorf("%q: audit entry %+v; want action %s about adele by U1 in C1, verdict %q", st.req.Text, e, st.action, st.verdict)
+		}
+	}
+}
+
+// auditDown is a store whose audit log cannot be written, as when Redis
+// goes away between reading a diagnosis and answering.
+type auditDown struct{ store.Store }
+
+func (auditDown) Append(context.Context, store.AuditEntry) error {
+	return errors.New("dial tcp: connection refused")
+}
+
+// TestNoUnauditedDisclosure: when the entry cannot be written, nothing
+// about the account is shown, and the requester is told why.
+func TestNoUnauditedDisclosure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	const thread = "1700000000.000100"
+	_, r := f.do(t, slackReq("adele@contoso.com", "", ""))
+	f.svc.LinkThread(t.Context(), handlers.SurfaceSlack, "C1", thread, r.DiagnosisID)
+
+	eng, err := diagnosis.NewEngine(func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := demo.Default(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down, err := handlers.NewService(handlers.Config{Access: handlers.Access{Everyone: true}}, eng, tenant, auditDown{f.store}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	down2 := fixture{svc: down, store: f.store}
+	for _, text := range []string{"adele@contoso.com", "recheck", "details", "signins", "policy CA015", "whatif"} {
+		for _, lang := range []string{"en", "nl"} {
+			req := slackReq(text, "", thread)
+			req.Lang = lang
+			_, got := down2.do(t, req)
+			if got.Kind != handlers.ReplyFailure || got.Diagnosis != nil || got.SignIns != nil || got.Policy != nil || got.WhatIf != nil ||
+				strings.Contains(got.Text, "CA015") || strings.Contains(got.Text, "adele") || !strings.Contains(got.Text, map[string]string{"en": "audit log", "nl": "auditlogboek"}[lang]) {
+				t.Errorf("%q (%s) with the audit log down = %+v; want the audit failure and nothing else", text, lang, got)
+			}
+		}
+	}
+	// The command line answers anyway: it is its operator's own terminal.
+	req := slackReq("adele@contoso.com", "", "")
+	req.Surface = handlers.SurfaceCLI
+	if _, got := down2.do(t, req); got.Kind != handlers.ReplyDiagnosis {
+		t.Errorf("CLI check with the audit log down = %s, want the diagnosis", got.Kind)
 	}
 }

@@ -48,6 +48,10 @@ type snapshotJSON struct {
 	SignInsRead     bool                      `json:"signInsRead"`
 	PoliciesRead    bool                      `json:"policiesRead"`
 	MembershipsRead bool                      `json:"membershipsRead"`
+
+	SignInsIncomplete bool                        `json:"signInsIncomplete,omitempty"`
+	SecurityDefaults  *diagnosis.SecurityDefaults `json:"securityDefaults,omitempty"`
+	PerUserMFAState   string                      `json:"perUserMfaState,omitempty"`
 }
 
 type warningJSON struct {
@@ -72,6 +76,7 @@ func encodeRecord(r Record) ([]byte, error) {
 			User: s.User, Groups: s.Groups, Roles: s.Roles, SignIns: s.SignIns, Policies: s.Policies,
 			NamedLocations: s.NamedLocations, Warnings: toWarningsJSON(s.Warnings),
 			SignInsRead: s.SignInsRead, PoliciesRead: s.PoliciesRead, MembershipsRead: s.MembershipsRead,
+			SignInsIncomplete: s.SignInsIncomplete, SecurityDefaults: s.SecurityDefaults, PerUserMFAState: s.PerUserMFAState,
 		},
 	})
 	if err != nil {
@@ -100,6 +105,7 @@ func decodeRecord(b []byte) (Record, error) {
 			User: s.User, Groups: s.Groups, Roles: s.Roles, SignIns: s.SignIns, Policies: s.Policies,
 			NamedLocations: s.NamedLocations, Warnings: fromWarningsJSON(s.Warnings),
 			SignInsRead: s.SignInsRead, PoliciesRead: s.PoliciesRead, MembershipsRead: s.MembershipsRead,
+			SignInsIncomplete: s.SignInsIncomplete, SecurityDefaults: s.SecurityDefaults, PerUserMFAState: s.PerUserMFAState,
 		},
 	}, nil
 }
@@ -128,11 +134,14 @@ func fromWarningsJSON(ws []warningJSON) []diagnosis.Warning {
 
 // auditJSON is how an AuditEntry is stored in Redis.
 type auditJSON struct {
-	Time        time.Time `json:"time"`
-	Surface     string    `json:"surface,omitempty"`
-	Requester   string    `json:"requester,omitempty"`
-	Channel     string    `json:"channel,omitempty"`
-	Target      string    `json:"target,omitempty"`
-	Verdict     string    `json:"verdict,omitempty"`
-	DiagnosisID string    `json:"diagnosisId,omitempty"`
+	Time         time.Time `json:"time"`
+	Surface      string    `json:"surface,omitempty"`
+	Requester    string    `json:"requester,omitempty"`
+	Conversation string    `json:"conversation,omitempty"`
+	Action       string    `json:"action,omitempty"`
+	Target       string    `json:"target,omitempty"`
+	TargetID     string    `json:"targetId,omitempty"`
+	Verdict      string    `json:"verdict,omitempty"`
+	Refusal      string    `json:"refusal,omitempty"`
+	DiagnosisID  string    `json:"diagnosisId,omitempty"`
 }

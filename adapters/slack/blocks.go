@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -48,10 +47,10 @@ type Message struct {
 // Text, the notification and fallback text, is always set. Render is a pure
 // function of the reply and the conversation catalog.
 func Render(r handlers.Reply, msg *diagnosis.Text) Message {
-	m := Message{Text: cut(r.Text, maxText), Kind: r.Kind}
+	m := Message{Text: text(r.Text, maxText), Kind: r.Kind}
 	if (r.Kind == handlers.ReplyDiagnosis || r.Kind == handlers.ReplyDetails) && r.Diagnosis != nil {
 		m.Blocks.BlockSet = diagnosisBlocks(*r.Diagnosis, r.DiagnosisID, r.Lang, msg, r.Kind == handlers.ReplyDetails)
-		m.Text = cut(r.Diagnosis.Summary, maxText)
+		m.Text = text(r.Diagnosis.Summary, maxText)
 		return m
 	}
 	for _, chunk := range chunks(r.Text, maxText, maxBlocks) {
@@ -77,7 +76,7 @@ func withNote(m Message, note string) Message {
 		return m
 	}
 	blocks := append([]slackapi.Block(nil), m.Blocks.BlockSet...)
-	m.Blocks.BlockSet = append(blocks, slackapi.NewContextBlock("note", mrkdwn(cut(escape(note), maxText))))
+	m.Blocks.BlockSet = append(blocks, slackapi.NewContextBlock("note", mrkdwn(note)))
 	return m
 }
 
@@ -92,18 +91,17 @@ func diagnosisBlocks(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text
 		who = d.User.UserPrincipalName
 	}
 	blocks := []slackapi.Block{
-		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType,
-			cut(verdictIcon(d.Verdict)+" "+t("verdict."+string(d.Verdict))+": "+who, maxHeaderText), true, false)),
-		section(mrkdwn(cut(escape(d.Summary), maxText))),
-		slackapi.NewContextBlock("window", mrkdwn(cut(t("label.window",
+		slackapi.NewHeaderBlock(plain(verdictIcon(d.Verdict)+" "+t("verdict."+string(d.Verdict))+": "+who, maxHeaderText, true)),
+		section(mrkdwn(d.Summary)),
+		slackapi.NewContextBlock("window", mrkdwn(t("label.window",
 			"since", d.Query.Since.UTC().Format("2006-01-02 15:04"), "until", d.Query.Until.UTC().Format("2006-01-02 15:04 UTC"),
 			"signins", strconv.Itoa(d.Stats.SignIns), "failures", strconv.Itoa(d.Stats.Failures),
-			"policies", strconv.Itoa(d.Stats.PoliciesEvaluated)), maxText))),
+			"policies", strconv.Itoa(d.Stats.PoliciesEvaluated)))),
 	}
 	if details && d.User != nil {
 		u := d.User
-		blocks = append(blocks, slackapi.NewContextBlock("account", mrkdwn(cut(escape(t("text.user_line", "name", u.DisplayName,
-			"upn", u.UserPrincipalName, "type", t("usertype."+u.UserType), "id", u.ID)), maxText))))
+		blocks = append(blocks, slackapi.NewContextBlock("account", mrkdwn(t("text.user_line", "name", u.DisplayName,
+			"upn", u.UserPrincipalName, "type", t("usertype."+u.UserType), "id", u.ID))))
 	}
 	// Room for the findings: a divider and a section each, and after them
 	// at most three blocks (more, warnings, buttons).
@@ -125,23 +123,23 @@ func diagnosisBlocks(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text
 		if details {
 			key = "label.more_hidden"
 		}
-		blocks = append(blocks, slackapi.NewContextBlock("more", mrkdwn(cut(t(key, "count", strconv.Itoa(rest)), maxText))))
+		blocks = append(blocks, slackapi.NewContextBlock("more", mrkdwn(t(key, "count", strconv.Itoa(rest)))))
 	}
 	if len(d.Warnings) > 0 {
 		var ws []string
 		for _, w := range d.Warnings {
-			ws = append(ws, ":warning: "+escape(w.Message))
+			ws = append(ws, ":warning: "+w.Message)
 		}
-		blocks = append(blocks, slackapi.NewContextBlock("warnings", mrkdwn(cut(strings.Join(ws, "\n"), maxText))))
+		blocks = append(blocks, slackapi.NewContextBlock("warnings", mrkdwn(strings.Join(ws, "\n"))))
 	}
 	var buttons []slackapi.BlockElement
 	if id != "" {
-		recheck := slackapi.NewButtonBlockElement(actionRecheck, id, plain(cut(t("button.recheck"), maxButtonText)))
+		recheck := slackapi.NewButtonBlockElement(actionRecheck, id, plain(t("button.recheck"), maxButtonText, false))
 		recheck.Style = slackapi.StylePrimary
-		details := slackapi.NewButtonBlockElement(actionDetails, id, plain(cut(t("button.details"), maxButtonText)))
+		details := slackapi.NewButtonBlockElement(actionDetails, id, plain(t("button.details"), maxButtonText, false))
 		buttons = append(buttons, recheck, details)
 	}
-	link := slackapi.NewButtonBlockElement(actionOpen, "open", plain(cut(t("button.open_entra"), maxButtonText)))
+	link := slackapi.NewButtonBlockElement(actionOpen, "open", plain(t("button.open_entra"), maxButtonText, false))
 	link.URL = entraURL(d)
 	buttons = append(buttons, link)
 	return append(blocks, slackapi.NewActionBlock("diagnosis_actions", buttons...))
@@ -158,11 +156,7 @@ func entraURL(d diagnosis.Diagnosis) string {
 	return signInLogsURL
 }
 
-func plain(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, false, false)
-}
-
-// findingText is one finding in mrkdwn: title and severity, detail, the
+// findingText is one finding in mrkdwn, unescaped (mrkdwn escapes it): title and severity, detail, the
 // evidence (policies with state and controls, the last sign-in with its
 // time, app, error and IP), numbered steps and, in details, references. A
 // finding longer than Slack's text limit is cut with a pointer to details.
@@ -173,43 +167,43 @@ func findingText(f diagnosis.Finding, lang string, msg *diagnosis.Text, details 
 	if f.Resolved {
 		sev += ", " + t("text.resolved")
 	}
-	fmt.Fprintf(&b, "%s *%s*  _%s_\n", severityIcon(f), escape(f.Title), escape(sev))
+	fmt.Fprintf(&b, "%s *%s*  _%s_\n", severityIcon(f), f.Title, sev)
 	if f.Detail != "" {
-		b.WriteString(escape(f.Detail) + "\n")
+		b.WriteString(f.Detail + "\n")
 	}
 	for _, p := range f.Policies {
-		b.WriteString("• " + escape(t("text.policy_line", "name", p.DisplayName, "id", p.ID,
-			"state", t("state."+string(p.State)), "controls", strings.Join(p.Controls, ", "))) + "\n")
+		b.WriteString("• " + t("text.policy_line", "name", p.DisplayName, "id", p.ID,
+			"state", t("state."+string(p.State)), "controls", strings.Join(p.Controls, ", ")) + "\n")
 	}
 	if len(f.SignIns) > 0 {
 		s := f.SignIns[0]
-		b.WriteString("• " + escape(t("text.signin_line", "when", s.CreatedDateTime.UTC().Format("2006-01-02 15:04 UTC"),
-			"app", s.AppDisplayName, "code", strconv.Itoa(s.ErrorCode), "ip", s.IPAddress, "correlation", s.CorrelationID)) + "\n")
+		b.WriteString("• " + t("text.signin_line", "when", s.CreatedDateTime.UTC().Format("2006-01-02 15:04 UTC"),
+			"app", s.AppDisplayName, "code", strconv.Itoa(s.ErrorCode), "ip", s.IPAddress, "correlation", s.CorrelationID) + "\n")
 	} else {
 		if f.App != nil && f.App.DisplayName != "" {
-			b.WriteString("• " + escape(t("fact.app")+": "+f.App.DisplayName) + "\n")
+			b.WriteString("• " + t("fact.app") + ": " + f.App.DisplayName + "\n")
 		}
 		if f.ErrorCode != 0 {
-			b.WriteString("• " + escape(t("fact.error")+": "+strconv.Itoa(f.ErrorCode)) + "\n")
+			b.WriteString("• " + t("fact.error") + ": " + strconv.Itoa(f.ErrorCode) + "\n")
 		}
 	}
 	if len(f.Remediation) > 0 {
-		b.WriteString("*" + escape(t("text.steps")) + "*\n")
+		b.WriteString("*" + t("text.steps") + "*\n")
 		for i, step := range f.Remediation {
-			fmt.Fprintf(&b, "%d. %s\n", i+1, escape(step))
+			fmt.Fprintf(&b, "%d. %s\n", i+1, step)
 		}
 	}
 	if details && len(f.References) > 0 {
-		b.WriteString("*" + escape(t("text.references")) + "*\n")
+		b.WriteString("*" + t("text.references") + "*\n")
 		for _, ref := range f.References {
-			b.WriteString("• " + escape(ref) + "\n")
+			b.WriteString("• " + ref + "\n")
 		}
 	}
-	text := strings.TrimRight(b.String(), "\n")
+	out := strings.TrimRight(b.String(), "\n")
 	if details {
-		return cut(text, maxText)
+		return out // mrkdwn cuts it at the limit
 	}
-	return cutWith(text, maxText, escape(t("label.cut")))
+	return cutWith(out, maxText, t("label.cut"))
 }
 
 func verdictIcon(v diagnosis.Verdict) string {
@@ -238,63 +232,4 @@ func severityIcon(f diagnosis.Finding) string {
 
 func section(text *slackapi.TextBlockObject) *slackapi.SectionBlock {
 	return slackapi.NewSectionBlock(text, nil, nil)
-}
-
-func mrkdwn(s string) *slackapi.TextBlockObject {
-	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false)
-}
-
-// escape keeps text from being read as Slack markup (<, >, &).
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-// cutWith shortens s to at most n characters, ending at a line break where
-// one is near, followed by tail on its own line.
-func cutWith(s string, n int, tail string) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	keep := n - utf8.RuneCountInString(tail) - 1
-	if keep <= 0 {
-		return cut(s, n)
-	}
-	r := []rune(s)[:keep]
-	if i := strings.LastIndex(string(r), "\n"); i > len(string(r))/2 {
-		r = []rune(string(r)[:i])
-	}
-	return string(r) + "\n" + tail
-}
-
-// cut shortens s to at most n characters, ending in an ellipsis.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
-// chunks splits text at line breaks into pieces of at most n characters,
-// at most max pieces.
-func chunks(text string, n, max int) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.Split(escape(text), "\n") {
-		if utf8.RuneCountInString(cur.String())+utf8.RuneCountInString(line)+1 > n && cur.Len() > 0 {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			cur.WriteString("\n")
-		}
-		cur.WriteString(cut(line, n))
-	}
-	if cur.Len() > 0 || len(out) == 0 {
-		out = append(out, cur.String())
-	}
-	if len(out) > max {
-		out = out[:max]
-	}
-	return out
 }

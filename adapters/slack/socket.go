@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 
 	slackapi "github.com/slack-go/slack"
@@ -16,17 +17,15 @@ import (
 // is acknowledged before, or (a slash command) with, its quick part.
 const socketWorkers = 8
 
-// RunSocketMode connects out to Slack over Socket Mode (SLACK_APP_TOKEN)
+// runSocketMode connects out to Slack over Socket Mode (SLACK_APP_TOKEN)
 // and serves the same commands, events and buttons as the HTTP endpoints.
 // Every envelope is acknowledged promptly; the slow part runs on the
 // runner. slack-go reconnects on its own when Slack asks it to or stops
-// pinging. RunSocketMode blocks until ctx ends, then returns nil; it
-// returns an error when it cannot connect for good (a rejected app token).
+// pinging, and after network errors, each logged with its cause. It blocks
+// until ctx ends, then returns nil; it returns an error when it cannot
+// connect for good (a rejected app token).
 // https://api.slack.com/apis/socket-mode
-func (s *Server) RunSocketMode(ctx context.Context) error {
-	if !s.cfg.SocketMode() {
-		return errors.New("slack: socket mode needs SLACK_APP_TOKEN")
-	}
+func (s *Server) runSocketMode(ctx context.Context) error {
 	client := socketmode.New(s.api)
 	run, stop := context.WithCancel(ctx)
 	defer stop()
@@ -39,9 +38,36 @@ func (s *Server) RunSocketMode(ctx context.Context) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("slack socket mode: %w", err)
+		cause, _ := connectionCause(err)
+		return fmt.Errorf("slack socket mode: %s: %w", cause, redact(err))
 	}
 	return nil
+}
+
+// connectionCause names why a Socket Mode connection failed, in words an
+// operator can act on, and whether the cause is the app token.
+func connectionCause(err error) (string, bool) {
+	var refused slackapi.SlackErrorResponse
+	var status slackapi.StatusCodeError
+	var netErr net.Error
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	code := err.Error()
+	if errors.As(err, &refused) {
+		code = refused.Err
+	}
+	switch {
+	case code == "invalid_auth" || code == "not_authed" || code == "token_revoked" || code == "account_inactive" ||
+		code == "token_expired" || code == "not_allowed_token_type":
+		return "SLACK_APP_TOKEN rejected by Slack (" + code + "): the app-level token is invalid, revoked or lacks connections:write", true
+	case errors.As(err, &status) && status.Code == 404:
+		return "SLACK_APP_TOKEN rejected by Slack (404 on apps.connections.open): is Socket Mode enabled for the app?", true
+	case errors.As(err, &dnsErr), errors.As(err, &opErr), errors.As(err, &netErr):
+		return "network: Slack not reachable (DNS, proxy, firewall or TLS)", false
+	case errors.As(err, &status):
+		return fmt.Sprintf("Slack answered HTTP %d", status.Code), false
+	}
+	return "connection failed", false
 }
 
 // socketEvents reads the client's events and hands each envelope to one of
@@ -77,8 +103,28 @@ func (s *Server) socketEvent(ctx context.Context, client *socketmode.Client, evt
 	case socketmode.EventTypeConnected:
 		s.log.Info("socket mode connected")
 		return
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError:
-		s.log.Warn("socket mode connection problem", slog.String("event", string(evt.Type)))
+	case socketmode.EventTypeInvalidAuth:
+		s.log.Error("socket mode connection refused", slog.String("cause", "SLACK_APP_TOKEN rejected by Slack: the app-level token is invalid or revoked, or Socket Mode is off for the app"))
+		return
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
+		var err error
+		switch d := evt.Data.(type) {
+		case *slackapi.ConnectionErrorEvent:
+			err = d.ErrorObj
+		case *slackapi.IncomingEventError:
+			err = d.ErrorObj
+		}
+		if err == nil {
+			s.log.Warn("socket mode connection problem", slog.String("event", string(evt.Type)))
+			return
+		}
+		cause, token := connectionCause(err)
+		level := slog.LevelWarn
+		if token {
+			level = slog.LevelError
+		}
+		s.log.Log(ctx, level, "socket mode connection problem", slog.String("event", string(evt.Type)),
+			slog.String("cause", cause), slog.Any("err", redact(err)))
 		return
 	}
 	if evt.Request == nil || evt.Request.EnvelopeID == "" {
@@ -91,13 +137,16 @@ func (s *Server) socketEvent(ctx context.Context, client *socketmode.Client, evt
 	}
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
-		var sc slackapi.SlashCommand
-		if err := json.Unmarshal(evt.Request.Payload, &sc); err != nil || sc.UserID == "" || sc.ChannelID == "" {
+		c, err := parseCommandJSON(evt.Request.Payload)
+		if err != nil {
 			ackWith()
 			return
 		}
-		a := s.command(ctx, command{Command: sc.Command, Text: sc.Text, UserID: sc.UserID, ChannelID: sc.ChannelID,
-			TeamID: sc.TeamID, ResponseURL: sc.ResponseURL, TriggerID: sc.TriggerID}, "envelope:"+evt.Request.EnvelopeID)
+		if c.TriggerID != "" && s.seen(ctx, "trigger:"+c.TriggerID, replayTTL) {
+			ackWith() // the same command again under a new envelope: answered once
+			return
+		}
+		a := s.command(ctx, c, "envelope:"+evt.Request.EnvelopeID)
 		if a.Text == "" {
 			ackWith()
 			return

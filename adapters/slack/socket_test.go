@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
 )
@@ -19,7 +20,7 @@ func TestSocketMode(t *testing.T) {
 	e := setup(t, options{slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- e.slack.RunSocketMode(ctx) }()
+	go func() { done <- e.slack.Run(ctx) }()
 
 	slash := map[string]any{"command": "/onboard-check", "text": "adele@contoso.com",
 		"user_id": "U0HELPDESK", "channel_id": helpdesk, "team_id": "T1", "response_url": e.fake.ResponseURL("s"), "trigger_id": "s1"}
@@ -56,7 +57,7 @@ func TestSocketMode(t *testing.T) {
 	e.fake.Wait(waitCtx(t), "socket_ack", 6)
 	cancel()
 	if err := <-done; err != nil {
-		t.Errorf("RunSocketMode = %v", err)
+		t.Errorf("Run = %v", err)
 	}
 	e.drain(t)
 
@@ -77,14 +78,38 @@ func TestSocketMode(t *testing.T) {
 	}
 }
 
-func TestSocketModeNeedsAppToken(t *testing.T) {
+// TestRunLearnsWorkspace: Run asks auth.test who the bot is, once, and
+// without SLACK_APP_TOKEN then waits for the end; New asked nothing.
+func TestRunLearnsWorkspace(t *testing.T) {
 	t.Parallel()
 	e := setup(t, options{})
-	if err := e.slack.RunSocketMode(t.Context()); err == nil {
-		t.Error("RunSocketMode without SLACK_APP_TOKEN = nil, want an error")
-	}
 	if n := len(e.fake.Calls("")); n != 0 {
-		t.Errorf("%d calls to Slack", n)
+		t.Errorf("New made %d calls to Slack; want none", n)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.slack.Run(ctx) }()
+	if got := e.fake.Wait(waitCtx(t), "auth.test", 1); len(got) != 1 {
+		t.Fatalf("auth.test calls %d, want 1", len(got))
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v, want nil at the end", err)
+	}
+	if n := len(e.fake.Calls("")); n != 1 {
+		t.Errorf("%d calls to Slack; want auth.test alone", n)
+	}
+}
+
+// TestRunRejectedBotToken: a bot token Slack rejects stops Run with an
+// error that names the variable and holds no token.
+func TestRunRejectedBotToken(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{})
+	e.fake.Fail("auth.test", "invalid_auth")
+	err := e.slack.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || strings.Contains(err.Error(), botToken) {
+		t.Errorf("Run with a rejected token = %v; want an error naming SLACK_BOT_TOKEN", err)
 	}
 }
 
@@ -93,4 +118,76 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// TestSocketModeRejectedAppToken: an app-level token Slack refuses stops
+// Run with the cause named, and no token in the error or the log.
+func TestSocketModeRejectedAppToken(t *testing.T) {
+	t.Parallel()
+	const appToken = "xapp-1-A1-1234-revokedabcdef"
+	logs := &lockedBuffer{}
+	e := setup(t, options{logs: logs, slack: func(c *slack.Config) { c.AppToken = appToken; c.SigningSecret = "" }})
+	e.fake.Fail("apps.connections.open", "invalid_auth")
+	err := e.slack.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN rejected") {
+		t.Fatalf("Run = %v; want the app token named as the cause", err)
+	}
+	if strings.Contains(err.Error()+logs.String(), appToken) {
+		t.Errorf("the app token leaked: %v\n%s", err, logs.String())
+	}
+}
+
+// TestSocketModeNetworkProblemLogged: a connection Slack drops is logged
+// as a network problem, and slack-go tries again.
+func TestSocketModeNetworkProblemLogged(t *testing.T) {
+	t.Parallel()
+	logs := &lockedBuffer{}
+	e := setup(t, options{logs: logs, slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
+	e.fake.Drop("apps.connections.open", 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.slack.Run(ctx) }()
+	wait := waitCtx(t)
+	for !strings.Contains(logs.String(), `"cause":"network`) {
+		select {
+		case <-wait.Done():
+			t.Fatalf("no network cause logged:\n%s", logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v after a network problem; want nil at the end", err)
+	}
+}
+
+// TestSocketModeForeignTeamRefused: a slash command over Socket Mode from
+// a workspace that is not the bot's is refused in its acknowledgement,
+// and nothing runs.
+func TestSocketModeForeignTeamRefused(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
+	e.fake.SetIdentity("T999", "", "UBOT")
+	var env struct {
+		EnvelopeID string          `json:"envelope_id"`
+		Type       string          `json:"type"`
+		Payload    json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(payload(t, "socket_slash_commands.json"), &env); err != nil {
+		t.Fatal(err)
+	}
+	slash := editJSON(t, env.Payload, func(m map[string]any) { m["text"] = "adele@contoso.com" })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.slack.Run(ctx) }()
+	e.fake.SendEnvelope(env.EnvelopeID, env.Type, json.RawMessage(slash))
+	acks := e.fake.Wait(waitCtx(t), "socket_ack", 1)
+	cancel()
+	<-done
+	if len(acks) != 1 || !strings.Contains(string(acks[0].Body), "own Slack workspace") {
+		t.Errorf("acks %+v; want the foreign-team refusal", acks)
+	}
+	if e.src.calls.Load() != 0 || len(e.fake.Calls("chat.postMessage")) != 0 {
+		t.Error("a refused Socket Mode command ran")
+	}
 }

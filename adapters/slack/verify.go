@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // maxSkew is how far a request's timestamp may be from now (Slack's advice:
@@ -27,22 +29,22 @@ var (
 // compared in constant time, with the timestamp within five minutes.
 // https://api.slack.com/authentication/verifying-requests-from-slack
 type Verifier struct {
-	secret []byte
+	secret secret.Secret
 	now    func() time.Time
 }
 
 // NewVerifier returns a Verifier for the signing secret; now may be nil.
-func NewVerifier(secret string, now func() time.Time) *Verifier {
+func NewVerifier(signing secret.Secret, now func() time.Time) *Verifier {
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{secret: []byte(secret), now: now}
+	return &Verifier{secret: signing, now: now}
 }
 
 // Verify reports whether the headers sign the body.
 func (v *Verifier) Verify(h http.Header, body []byte) error {
 	ts, sig := h.Get("X-Slack-Request-Timestamp"), h.Get("X-Slack-Signature")
-	if ts == "" || sig == "" || len(v.secret) == 0 {
+	if ts == "" || sig == "" || !v.secret.IsSet() {
 		return ErrNoSignature
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
@@ -60,7 +62,7 @@ func (v *Verifier) Verify(h http.Header, body []byte) error {
 	if err != nil {
 		return ErrBadSignature
 	}
-	if !hmac.Equal(got, Sign(v.secret, ts, body)) {
+	if !hmac.Equal(got, Sign([]byte(v.secret.Reveal()), ts, body)) {
 		return ErrBadSignature
 	}
 	return nil

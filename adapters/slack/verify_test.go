@@ -11,6 +11,7 @@ import (
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
+	secretpkg "github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // TestVerifierSlackExample checks the worked example of Slack's
@@ -82,7 +83,7 @@ func TestVerifierRefuses(t *testing.T) {
 			if tt.sig != "" {
 				h.Set("X-Slack-Signature", tt.sig)
 			}
-			v := slack.NewVerifier(tt.secret, func() time.Time { return now })
+			v := slack.NewVerifier(secretpkg.Secret(tt.secret), func() time.Time { return now })
 			if err := v.Verify(h, body); !errors.Is(err, tt.want) {
 				t.Errorf("Verify = %v, want %v", err, tt.want)
 			}

@@ -15,6 +15,14 @@ const (
 	typeMessage            = "message"
 	typeConversationUpdate = "conversationUpdate"
 	typeTyping             = "typing"
+	typeInvoke             = "invoke"
+)
+
+// Channels the bot serves: Teams, and the Bot Framework Emulator when the
+// configuration allows it.
+const (
+	channelTeams    = "msteams"
+	channelEmulator = "emulator"
 )
 
 // Card submit actions; the card's Action.Submit data names one.
@@ -95,12 +103,18 @@ func (a activity) mentions() []mention {
 	return out
 }
 
-// tenantID is the tenant the activity comes from.
-func (a activity) tenantID() string {
-	if a.Conversation.TenantID != "" {
-		return a.Conversation.TenantID
+// tenantID is the tenant the activity comes from: conversation.tenantId,
+// else channelData.tenant.id. When both are given and differ, it is ""
+// and ok is false: the activity does not say one thing.
+func (a activity) tenantID() (id string, ok bool) {
+	conv, data := a.Conversation.TenantID, a.ChannelData.Tenant.ID
+	switch {
+	case conv != "" && data != "" && !strings.EqualFold(conv, data):
+		return "", false
+	case conv != "":
+		return conv, true
 	}
-	return a.ChannelData.Tenant.ID
+	return data, data != ""
 }
 
 // thread splits the conversation id into the conversation and the root
@@ -168,21 +182,6 @@ func (a activity) command() string {
 	// Teams sends HTML entities and non-breaking spaces in message text.
 	text = strings.ReplaceAll(html.UnescapeString(text), "\u00a0", " ")
 	return strings.TrimSpace(strip(spaces.ReplaceAllString(text, " ")))
-}
-
-// mentioned finds a mentioned person by the mention's text: their AAD
-// object id when the entity carries it, and their Teams user id.
-func (a activity) mentioned(name string) (objectID, userID string) {
-	for _, m := range a.mentions() {
-		if m.Mentioned.ID == a.Recipient.ID {
-			continue
-		}
-		inner := strings.TrimSuffix(strings.TrimPrefix(m.Text, "<at>"), "</at>")
-		if strings.EqualFold(html.UnescapeString(inner), name) || strings.EqualFold(inner, name) || strings.EqualFold(m.Mentioned.Name, name) {
-			return m.Mentioned.AADObjectID, m.Mentioned.ID
-		}
-	}
-	return "", ""
 }
 
 // replyTo is the activity a reply answers: the message itself, so that

@@ -85,7 +85,7 @@ func TestParseActivityTolerates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parseActivity: %v", err)
 	}
-	if a.Text != "details" || a.tenantID() != "t" || len(a.mentions()) != 1 {
+	if a.Text != "details" || func() string { id, _ := a.tenantID(); return id }() != "t" || len(a.mentions()) != 1 {
 		t.Errorf("decoded %+v", a)
 	}
 	for _, body := range []string{`not json`, `{"type":"message"}`, `{"type":"message","serviceUrl":"https://x/","conversation":"a:1"}`, `[]`} {

@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // Defaults of the Bot Framework endpoints.
@@ -24,19 +28,39 @@ const (
 	TypeUserAssignedMSI = "UserAssignedMSI"
 )
 
-// Config is the Azure Bot registration (SPEC §3, §8).
+// Config is the Azure Bot registration and who it serves.
 type Config struct {
-	AppID     string // MICROSOFT_APP_ID
-	Password  string // MICROSOFT_APP_PASSWORD
-	TenantID  string // MICROSOFT_APP_TENANT_ID
-	Type      string // MICROSOFT_APP_TYPE: SingleTenant (default), MultiTenant, UserAssignedMSI
-	OpenIDURL string // ONBOARD_BOTFRAMEWORK_OPENID_URL
-	TokenURL  string // ONBOARD_BOTFRAMEWORK_TOKEN_URL
+	AppID    string        // MICROSOFT_APP_ID
+	Password secret.Secret // MICROSOFT_APP_PASSWORD
+	TenantID string        // MICROSOFT_APP_TENANT_ID
+	Type     string        // MICROSOFT_APP_TYPE: SingleTenant (default), MultiTenant, UserAssignedMSI
+	// Tenants are further tenants whose members may ask (ONBOARD_TEAMS_TENANTS);
+	// a MultiTenant registration must name TenantID or Tenants.
+	Tenants []string
+	// AllowEmulator accepts activities of the Bot Framework Emulator's
+	// channel (ONBOARD_TEAMS_ALLOW_EMULATOR), for development only.
+	AllowEmulator bool
+	OpenIDURL     string // ONBOARD_BOTFRAMEWORK_OPENID_URL
+	TokenURL      string // ONBOARD_BOTFRAMEWORK_TOKEN_URL
+	// TenantOpenIDURL is the OpenID metadata of the bot's own Entra
+	// tenant, whose tokens a SingleTenant bot also accepts; empty means
+	// https://login.microsoftonline.com/{TenantID}/v2.0/.well-known/openid-configuration.
+	// Tests point it at a fake.
+	TenantOpenIDURL string
 }
 
 // Enabled reports whether the Teams surface is configured: an app id or a
 // password is set. A surface that is enabled but incomplete fails Validate.
-func (c Config) Enabled() bool { return c.AppID != "" || c.Password != "" }
+func (c Config) Enabled() bool { return c.AppID != "" || c.Password.IsSet() }
+
+// servesTenant reports whether members of the tenant may ask: the bot's
+// own tenant or one of Tenants, compared without regard to case.
+func (c Config) servesTenant(id string) bool {
+	if id == "" {
+		return false
+	}
+	return strings.EqualFold(id, c.TenantID) || slices.ContainsFunc(c.Tenants, func(t string) bool { return strings.EqualFold(t, id) })
+}
 
 func (c Config) appType() string {
 	if c.Type == "" {
@@ -46,8 +70,10 @@ func (c Config) appType() string {
 }
 
 // Validate reports every problem, one per line, each naming its variable:
-// the app id always; the password and, for SingleTenant, the tenant unless
-// the app type is UserAssignedMSI; the type; and the two endpoint URLs.
+// the app id always; the password unless the app type is
+// UserAssignedMSI; the tenant (a MultiTenant bot may name its tenants in
+// Tenants instead), since the bot answers only the tenants it names; the
+// type; and the endpoint URLs.
 func (c Config) Validate() error {
 	var errs []error
 	if c.AppID == "" {
@@ -55,23 +81,38 @@ func (c Config) Validate() error {
 	}
 	switch c.appType() {
 	case TypeSingleTenant:
-		if c.TenantID == "" && c.TokenURL == "" {
+		if c.TenantID == "" {
 			errs = append(errs, errors.New("MICROSOFT_APP_TENANT_ID: required for a SingleTenant bot"))
 		}
-		if c.Password == "" {
+		if !c.Password.IsSet() {
 			errs = append(errs, errors.New("MICROSOFT_APP_PASSWORD: required for a SingleTenant bot"))
 		}
 	case TypeMultiTenant:
-		if c.Password == "" {
+		if !c.Password.IsSet() {
 			errs = append(errs, errors.New("MICROSOFT_APP_PASSWORD: required for a MultiTenant bot"))
 		}
+		if c.TenantID == "" && len(c.Tenants) == 0 {
+			// Without it every tenant that installs the app could read
+			// this tenant's sign-in logs through the bot.
+			errs = append(errs, errors.New("ONBOARD_TEAMS_TENANTS: a MultiTenant bot must name the tenants it serves (or set MICROSOFT_APP_TENANT_ID)"))
+		}
 	case TypeUserAssignedMSI:
+		if c.TenantID == "" && len(c.Tenants) == 0 {
+			errs = append(errs, errors.New("MICROSOFT_APP_TENANT_ID: required for a UserAssignedMSI bot"))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("MICROSOFT_APP_TYPE: must be SingleTenant, MultiTenant or UserAssignedMSI, got %q", c.Type))
+	}
+	for _, t := range c.Tenants {
+		if t == "" || strings.ContainsAny(t, " /,") {
+			errs = append(errs, fmt.Errorf("ONBOARD_TEAMS_TENANTS: %q is not a tenant id", t))
+			break
+		}
 	}
 	for _, s := range []struct{ name, value string }{
 		{"ONBOARD_BOTFRAMEWORK_OPENID_URL", c.OpenIDURL},
 		{"ONBOARD_BOTFRAMEWORK_TOKEN_URL", c.TokenURL},
+		{"TenantOpenIDURL", c.TenantOpenIDURL},
 	} {
 		if s.value == "" {
 			continue
@@ -84,6 +125,18 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("ONBOARD_BOTFRAMEWORK_TOKEN_URL: a UserAssignedMSI bot gets its token from the managed identity endpoint; unset it"))
 	}
 	return errors.Join(errs...)
+}
+
+// tenantOpenIDURL is the OpenID metadata of the bot's own tenant, for a
+// SingleTenant bot; "" otherwise.
+func (c Config) tenantOpenIDURL() string {
+	switch {
+	case c.appType() != TypeSingleTenant || c.TenantID == "":
+		return ""
+	case c.TenantOpenIDURL != "":
+		return c.TenantOpenIDURL
+	}
+	return "https://login.microsoftonline.com/" + url.PathEscape(c.TenantID) + "/v2.0/.well-known/openid-configuration"
 }
 
 func (c Config) openIDURL() string {
@@ -115,7 +168,8 @@ func (c Config) LogValue() slog.Value {
 		token = "managed identity"
 	}
 	return slog.GroupValue(slog.String("app_id", c.AppID), slog.String("type", c.appType()),
-		slog.String("tenant_id", c.TenantID), slog.Bool("password_set", c.Password != ""),
+		slog.String("tenant_id", c.TenantID), slog.Any("tenants", c.Tenants), slog.Bool("allow_emulator", c.AllowEmulator),
+		slog.Bool("password_set", c.Password.IsSet()),
 		slog.String("openid_url", c.openIDURL()), slog.String("token_url", token))
 }
 

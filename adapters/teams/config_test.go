@@ -17,16 +17,22 @@ func TestConfigValidate(t *testing.T) {
 		want []string // variables the error names; none means valid
 	}{
 		{"single tenant", Config{AppID: id, Password: "pw", TenantID: "t"}, nil},
-		{"multi tenant", Config{AppID: id, Password: "pw", Type: TypeMultiTenant}, nil},
-		{"managed identity", Config{AppID: id, Type: TypeUserAssignedMSI}, nil},
-		{"test endpoints", Config{AppID: id, Password: "pw", OpenIDURL: "http://127.0.0.1:1/openid", TokenURL: "http://127.0.0.1:1/token"}, nil},
+		{"multi tenant", Config{AppID: id, Password: "pw", Type: TypeMultiTenant, Tenants: []string{"t1", "t2"}}, nil},
+		{"multi tenant, own tenant", Config{AppID: id, Password: "pw", Type: TypeMultiTenant, TenantID: "t"}, nil},
+		{"multi tenant serving everyone", Config{AppID: id, Password: "pw", Type: TypeMultiTenant}, []string{"ONBOARD_TEAMS_TENANTS"}},
+		{"bad tenant list", Config{AppID: id, Password: "pw", TenantID: "t", Tenants: []string{"a,b"}}, []string{"ONBOARD_TEAMS_TENANTS"}},
+		{"managed identity", Config{AppID: id, Type: TypeUserAssignedMSI, TenantID: "t"}, nil},
+		{"managed identity without tenant", Config{AppID: id, Type: TypeUserAssignedMSI}, []string{"MICROSOFT_APP_TENANT_ID"}},
+		{"test endpoints", Config{AppID: id, Password: "pw", TenantID: "t", OpenIDURL: "http://127.0.0.1:1/openid",
+			TokenURL: "http://127.0.0.1:1/token", TenantOpenIDURL: "http://127.0.0.1:1/tenant"}, nil},
+		{"test endpoints without tenant", Config{AppID: id, Password: "pw", TokenURL: "http://127.0.0.1:1/token"}, []string{"MICROSOFT_APP_TENANT_ID"}},
 		{"password only", Config{Password: "pw", TenantID: "t"}, []string{"MICROSOFT_APP_ID"}},
 		{"no password", Config{AppID: id, TenantID: "t"}, []string{"MICROSOFT_APP_PASSWORD"}},
 		{"no tenant", Config{AppID: id, Password: "pw"}, []string{"MICROSOFT_APP_TENANT_ID"}},
 		{"bad type", Config{AppID: id, Password: "pw", Type: "Weird"}, []string{"MICROSOFT_APP_TYPE"}},
 		{"bad URLs", Config{AppID: id, Password: "pw", TenantID: "t", OpenIDURL: "ftp://x", TokenURL: "https://user:pw@login/"},
 			[]string{"ONBOARD_BOTFRAMEWORK_OPENID_URL", "ONBOARD_BOTFRAMEWORK_TOKEN_URL"}},
-		{"managed identity with a token URL", Config{AppID: id, Type: TypeUserAssignedMSI, TokenURL: "https://x/token"}, []string{"ONBOARD_BOTFRAMEWORK_TOKEN_URL"}},
+		{"managed identity with a token URL", Config{AppID: id, Type: TypeUserAssignedMSI, TenantID: "t", TokenURL: "https://x/token"}, []string{"ONBOARD_BOTFRAMEWORK_TOKEN_URL"}},
 	} {
 		err := tt.c.Validate()
 		if len(tt.want) == 0 {
@@ -69,6 +75,19 @@ func TestConfigEndpoints(t *testing.T) {
 		}
 		if got := tt.c.tokenURL(); got != tt.tokens {
 			t.Errorf("%v: token URL %s, want %s", tt.c, got, tt.tokens)
+		}
+	}
+	for _, tt := range []struct {
+		c    Config
+		want string
+	}{
+		{Config{TenantID: "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a"}, "https://login.microsoftonline.com/41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a/v2.0/.well-known/openid-configuration"},
+		{Config{TenantID: "t", TenantOpenIDURL: "http://fake/tenant"}, "http://fake/tenant"},
+		{Config{Type: TypeMultiTenant, TenantID: "t"}, ""}, // Entra tokens of a tenant mean nothing for a bot of many
+		{Config{Type: TypeUserAssignedMSI, TenantID: "t"}, ""},
+	} {
+		if got := tt.c.tenantOpenIDURL(); got != tt.want {
+			t.Errorf("%v: tenant OpenID URL %q, want %q", tt.c, got, tt.want)
 		}
 	}
 	if DefaultOpenIDURL != "https://login.botframework.com/v1/.well-known/openidconfiguration" {

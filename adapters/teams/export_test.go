@@ -8,4 +8,7 @@ func SetHTTPClient(s *Server, c *http.Client) {
 	s.http = c
 	s.tokens.client = c
 	s.validator.client = c
+	for _, src := range s.validator.sources {
+		src.client = c
+	}
 }

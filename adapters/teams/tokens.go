@@ -15,6 +15,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // renewBefore is how long before expiry a cached token is renewed (half
@@ -42,7 +44,7 @@ type Tokens struct {
 	group  singleflight.Group
 
 	mu      sync.Mutex
-	token   string
+	token   secret.Secret
 	renewAt time.Time
 }
 
@@ -69,12 +71,12 @@ func NewTokens(cfg Config, client *http.Client, now func() time.Time) (*Tokens, 
 // Token returns a valid token, from the cache while it lasts. The request
 // for a new one is not cancelled with ctx once it started, so that the
 // callers waiting on it are not failed by one caller leaving.
-func (t *Tokens) Token(ctx context.Context) (string, error) {
-	if tok := t.cached(); tok != "" {
+func (t *Tokens) Token(ctx context.Context) (secret.Secret, error) {
+	if tok := t.cached(); tok.IsSet() {
 		return tok, nil
 	}
 	ch := t.group.DoChan("token", func() (any, error) {
-		if tok := t.cached(); tok != "" {
+		if tok := t.cached(); tok.IsSet() {
 			return tok, nil // renewed while this caller waited for the lock
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenTimeout)
@@ -86,16 +88,16 @@ func (t *Tokens) Token(ctx context.Context) (string, error) {
 		if res.Err != nil {
 			return "", res.Err
 		}
-		return res.Val.(string), nil
+		return res.Val.(secret.Secret), nil
 	case <-ctx.Done():
 		return "", context.Cause(ctx)
 	}
 }
 
-func (t *Tokens) cached() string {
+func (t *Tokens) cached() secret.Secret {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.token != "" && t.now().Before(t.renewAt) {
+	if t.token.IsSet() && t.now().Before(t.renewAt) {
 		return t.token
 	}
 	return ""
@@ -103,7 +105,7 @@ func (t *Tokens) cached() string {
 
 // Invalidate drops tok from the cache: the connector answered 401 to it.
 // A token renewed in the meantime is kept.
-func (t *Tokens) Invalidate(tok string) {
+func (t *Tokens) Invalidate(tok secret.Secret) {
 	t.mu.Lock()
 	if t.token == tok {
 		t.token = ""
@@ -111,17 +113,17 @@ func (t *Tokens) Invalidate(tok string) {
 	t.mu.Unlock()
 }
 
-func (t *Tokens) fetch(ctx context.Context) (string, error) {
+func (t *Tokens) fetch(ctx context.Context) (secret.Secret, error) {
 	if t.msi != nil {
 		at, err := t.msi.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
 		if err != nil {
 			return "", fmt.Errorf("bot token from managed identity: %w", err)
 		}
-		t.store(at.Token, at.ExpiresOn)
-		return at.Token, nil
+		t.store(secret.Secret(at.Token), at.ExpiresOn)
+		return secret.Secret(at.Token), nil
 	}
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {t.cfg.AppID},
-		"client_secret": {t.cfg.Password}, "scope": {Scope}}
+		"client_secret": {t.cfg.Password.Reveal()}, "scope": {Scope}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.cfg.tokenURL(), strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", fmt.Errorf("bot token: %w", err)
@@ -130,7 +132,7 @@ func (t *Tokens) fetch(ctx context.Context) (string, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := t.client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("bot token: %w", err)
+		return "", fmt.Errorf("bot token: %w", secret.RedactError(err))
 	}
 	defer resp.Body.Close()
 	var body struct {
@@ -150,11 +152,12 @@ func (t *Tokens) fetch(ctx context.Context) (string, error) {
 	if err != nil || secs <= 0 {
 		secs = int64(assumedLifetime / time.Second) // Entra always sends it; others may not
 	}
-	t.store(body.AccessToken, t.now().Add(time.Duration(secs)*time.Second))
-	return body.AccessToken, nil
+	tok := secret.Secret(body.AccessToken)
+	t.store(tok, t.now().Add(time.Duration(secs)*time.Second))
+	return tok, nil
 }
 
-func (t *Tokens) store(tok string, exp time.Time) {
+func (t *Tokens) store(tok secret.Secret, exp time.Time) {
 	lead := min(renewBefore, exp.Sub(t.now())/2)
 	t.mu.Lock()
 	t.token, t.renewAt = tok, exp.Add(-lead)

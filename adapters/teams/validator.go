@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // skew is the clock difference tolerated on exp, nbf and iat.
@@ -40,22 +43,33 @@ var ErrUnauthorized = errors.New("teams: unauthorized")
 
 // Validator checks the bearer token of an incoming Bot Framework request
 // (https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication,
-// "Authenticate requests from the Bot Connector service to your bot"):
-// RS256 only, signed by a key from the JWKS the OpenID metadata names,
-// issuer https://api.botframework.com, audience the bot's app id, exp
-// required, exp, nbf and iat within five minutes, the serviceurl claim
-// equal to the activity's serviceUrl, and the key endorsed for the
-// activity's channel where the JWKS lists endorsements and the activity
-// names its channel.
+// "Authenticate requests from the Bot Connector service to your bot"), as
+// botbuilder's JwtTokenExtractor and ChannelValidation do: RS256 only,
+// signed by a key from the JWKS that the issuer's OpenID metadata names;
+// issuer https://api.botframework.com, or for a SingleTenant bot also the
+// Entra issuers of its own tenant (WithTenant); audience the bot's app id,
+// api://{appId} or api://botid-{appId}; exp required, exp, nbf and iat
+// within five minutes; the serviceurl claim equal to the activity's
+// serviceUrl; and, when the key lists endorsements, the activity's channel
+// among them (a key that lists none is not endorsed for nothing: botbuilder
+// checks endorsements only where the JWKS gives them).
 //
-// Keys are cached. An unknown kid fetches them again at most once a
-// minute, and keys older than a day are refreshed on use (kept if the
-// refresh fails), so a rotated key is picked up and a withdrawn one
+// Keys are cached per issuer. An unknown kid fetches them again at most
+// once a minute, and keys older than a day are refreshed on use (kept if
+// the refresh fails), so a rotated key is picked up and a withdrawn one
 // dropped. Concurrent fetches are one request. It is safe for concurrent
-// use.
+// use once built.
 type Validator struct {
-	appID  string
+	appID   string
+	sources map[string]*keySource // by issuer
+	client  *http.Client
+	now     func() time.Time
+}
+
+// keySource is the key cache of one OpenID metadata document.
+type keySource struct {
 	url    string
+	entra  bool // an Entra tenant: its tokens need not carry serviceurl
 	client *http.Client
 	now    func() time.Time
 	group  singleflight.Group
@@ -69,12 +83,13 @@ type Validator struct {
 
 type jwk struct {
 	key          *rsa.PublicKey
-	endorsements []string // nil: the JWKS lists none for this key
+	endorsements []string // empty: the JWKS lists none for this key
 }
 
-// NewValidator returns a validator for the app id and OpenID metadata URL.
-// client and now may be nil (a 10-second client, time.Now). It makes no
-// network call until the first token.
+// NewValidator returns a validator for the app id that trusts the Bot
+// Framework issuer with the keys of openIDURL. client and now may be nil
+// (a 10-second client, time.Now). It makes no network call until the
+// first token.
 func NewValidator(appID, openIDURL string, client *http.Client, now func() time.Time) *Validator {
 	if client == nil {
 		client = &http.Client{Timeout: fetchTimeout}
@@ -82,13 +97,32 @@ func NewValidator(appID, openIDURL string, client *http.Client, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	return &Validator{appID: appID, url: openIDURL, client: client, now: now}
+	v := &Validator{appID: appID, sources: map[string]*keySource{}, client: client, now: now}
+	v.sources[Issuer] = &keySource{url: openIDURL, client: client, now: now}
+	return v
+}
+
+// WithTenant makes v also accept the tokens Entra issues in the bot's own
+// tenant (v1 https://sts.windows.net/{tenantID}/ and v2
+// https://login.microsoftonline.com/{tenantID}/v2.0), signed with the keys
+// of that tenant's OpenID metadata at openIDURL. It returns v; call it
+// before the first Validate.
+func (v *Validator) WithTenant(tenantID, openIDURL string) *Validator {
+	src := &keySource{url: openIDURL, entra: true, client: v.client, now: v.now}
+	v.sources["https://sts.windows.net/"+tenantID+"/"] = src
+	v.sources["https://login.microsoftonline.com/"+tenantID+"/v2.0"] = src
+	return v
 }
 
 // Claims are the claims the bot reads from a valid token.
 type Claims struct {
 	ServiceURL string `json:"serviceurl"`
 	jwt.RegisteredClaims
+}
+
+// audiences are the audiences a token for the app may name.
+func (v *Validator) audiences() []string {
+	return []string{v.appID, "api://" + v.appID, "api://botid-" + v.appID}
 }
 
 // Validate checks the Authorization header of an activity from serviceURL
@@ -107,31 +141,66 @@ func (v *Validator) Validate(ctx context.Context, authorization, serviceURL, cha
 	if len(raw) > maxTokenBytes {
 		return "", fmt.Errorf("%w: token of %d bytes", ErrUnauthorized, len(raw))
 	}
+	// The issuer picks the keys, as botbuilder's hasAllowedIssuer does;
+	// the signature is then checked with that issuer's keys only.
+	var unverified Claims
+	if _, _, err := jwt.NewParser().ParseUnverified(raw, &unverified); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnauthorized, err)
+	}
+	issuer = unverified.Issuer
+	src, ok := v.sources[issuer]
+	if !ok {
+		return issuer, fmt.Errorf("%w: issuer %q is not trusted", ErrUnauthorized, issuer)
+	}
 	var claims Claims
 	var endorsements []string
 	tok, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		k, err := v.key(ctx, kid)
+		k, err := src.key(ctx, kid)
 		if err != nil {
 			return nil, err
 		}
 		endorsements = k.endorsements
 		return k.key, nil
-	}, jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithIssuer(Issuer), jwt.WithAudience(v.appID),
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}), jwt.WithIssuer(issuer), jwt.WithAudience(v.audiences()...),
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(skew), jwt.WithTimeFunc(v.now))
-	issuer = claims.Issuer
 	if err != nil || !tok.Valid {
 		return issuer, fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	}
-	if claims.ServiceURL == "" || !sameServiceURL(claims.ServiceURL, serviceURL) {
-		return issuer, fmt.Errorf("%w: the serviceurl claim does not match the activity's serviceUrl", ErrUnauthorized)
+	switch {
+	case claims.ServiceURL != "":
+		if !sameServiceURL(claims.ServiceURL, serviceURL) {
+			return issuer, fmt.Errorf("%w: the serviceurl claim does not match the activity's serviceUrl", ErrUnauthorized)
+		}
+	case !src.entra:
+		return issuer, fmt.Errorf("%w: no serviceurl claim", ErrUnauthorized)
+	case !connectorHost(serviceURL):
+		// An Entra token binds no serviceUrl; the bot's own token then
+		// goes only to Microsoft's connector.
+		return issuer, fmt.Errorf("%w: an Entra token for an activity from a serviceUrl outside the Bot Framework", ErrUnauthorized)
 	}
 	// An activity without channelId asserts no channel, as the Bot
 	// Framework SDKs read it; Teams always names msteams.
-	if endorsements != nil && channelID != "" && !slices.Contains(endorsements, channelID) {
+	if len(endorsements) > 0 && channelID != "" && !slices.Contains(endorsements, channelID) {
 		return issuer, fmt.Errorf("%w: the signing key is not endorsed for channel %q", ErrUnauthorized, channelID)
 	}
 	return issuer, nil
+}
+
+// connectorHosts are the hosts of the Bot Connector service in the public
+// and government clouds
+// (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages#create-the-conversation).
+var connectorHosts = []string{"smba.trafficmanager.net", "smba.infra.gcc.teams.microsoft.com",
+	"smba.infra.gov.teams.microsoft.us", "smba.infra.dod.teams.microsoft.us"}
+
+// connectorHost reports whether an https serviceUrl is the Bot Connector's.
+func connectorHost(serviceURL string) bool {
+	u, err := url.Parse(serviceURL)
+	if err != nil || u.Scheme != "https" || u.User != nil || u.Port() != "" {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	return slices.Contains(connectorHosts, h) || strings.HasSuffix(h, ".botframework.com")
 }
 
 // sameServiceURL compares a token's serviceurl claim with an activity's
@@ -152,7 +221,7 @@ func sameServiceURL(claim, activity string) bool {
 
 // key returns the key with the kid, fetching the keys when the kid is
 // unknown (at most once a minute) or the keys are a day old.
-func (v *Validator) key(ctx context.Context, kid string) (jwk, error) {
+func (v *keySource) key(ctx context.Context, kid string) (jwk, error) {
 	if kid == "" {
 		return jwk{}, errors.New("token has no kid")
 	}
@@ -179,7 +248,7 @@ func (v *Validator) key(ctx context.Context, kid string) (jwk, error) {
 // refresh fetches the keys unless that was tried too recently; concurrent
 // callers share one fetch, which outlives none of their contexts' values
 // but is not cancelled with the first caller's request.
-func (v *Validator) refresh(ctx context.Context) error {
+func (v *keySource) refresh(ctx context.Context) error {
 	_, err, _ := v.group.Do("keys", func() (any, error) {
 		v.mu.Lock()
 		wait := refetchEvery
@@ -222,7 +291,7 @@ type jwkSet struct {
 }
 
 // fetch reads the OpenID metadata and the JWKS it names.
-func (v *Validator) fetch(ctx context.Context) (map[string]jwk, error) {
+func (v *keySource) fetch(ctx context.Context) (map[string]jwk, error) {
 	var meta struct {
 		JWKSURI string `json:"jwks_uri"`
 	}
@@ -254,12 +323,16 @@ func (v *Validator) fetch(ctx context.Context) (map[string]jwk, error) {
 // from the first certificate of its x5c chain.
 func rsaKey(n64, e64 string, x5c []string) *rsa.PublicKey {
 	if n64 != "" && e64 != "" {
-		n, err1 := base64.RawURLEncoding.DecodeString(strings.TrimRight(n64, "="))
-		e, err2 := base64.RawURLEncoding.DecodeString(strings.TrimRight(e64, "="))
+		n, err1 := decodeBase64(n64)
+		e, err2 := decodeBase64(e64)
 		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 {
 			return nil
 		}
-		return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		k := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		if k.E < 3 || k.N.Sign() <= 0 {
+			return nil // no usable RSA key
+		}
+		return k
 	}
 	if len(x5c) == 0 {
 		return nil
@@ -276,7 +349,7 @@ func rsaKey(n64, e64 string, x5c []string) *rsa.PublicKey {
 	return pub
 }
 
-func (v *Validator) getJSON(ctx context.Context, url string, out any) error {
+func (v *keySource) getJSON(ctx context.Context, url string, out any) error {
 	if url == "" {
 		return errors.New("no URL")
 	}
@@ -287,7 +360,7 @@ func (v *Validator) getJSON(ctx context.Context, url string, out any) error {
 	req.Header.Set("Accept", "application/json")
 	resp, err := v.client.Do(req)
 	if err != nil {
-		return err
+		return secret.RedactError(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -295,4 +368,12 @@ func (v *Validator) getJSON(ctx context.Context, url string, out any) error {
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return json.NewDecoder(io.LimitReader(resp.Body, maxMetadata)).Decode(out)
+}
+
+// decodeBase64 reads a JWK number in base64url, as RFC 7517 asks, or in
+// the standard alphabet some key sets use, padded or not.
+func decodeBase64(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	s = strings.NewReplacer("+", "-", "/", "_").Replace(s)
+	return base64.RawURLEncoding.DecodeString(s)
 }

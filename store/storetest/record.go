@@ -165,6 +165,11 @@ func SampleRecord(id string, signIns int) store.Record {
 			SignInsRead:     true,
 			PoliciesRead:    true,
 			MembershipsRead: true,
+			// A record keeps what the engine needs to answer follow-ups
+			// without Graph, the evidence of real tenants included.
+			SignInsIncomplete: true,
+			SecurityDefaults:  &diagnosis.SecurityDefaults{Enabled: true},
+			PerUserMFAState:   "enforced",
 		},
 	}
 }

@@ -29,6 +29,12 @@ const (
 	Scope  = "https://api.botframework.com/.default"
 )
 
+// Endorsements are the channels the fake's keys are endorsed for: like
+// the Bot Framework's own keys, every channel an Azure Bot connects to,
+// so that a token alone does not tell Teams from Web Chat.
+var Endorsements = []string{"msteams", "skype", "webchat", "directline", "directlinespeech", "emulator", "slack",
+	"facebook", "email", "telegram", "twilio-sms", "line", "omnichannel", "telephony"}
+
 // Ids of the people and the bot in the activities the fake builds.
 const (
 	BotID       = "28:bot-app-id"
@@ -41,9 +47,11 @@ const (
 
 // Reply is one activity the connector received.
 type Reply struct {
+	Method        string // POST (a new activity) or PUT (an update)
 	Path          string // /v3/conversations/{id}/activities[/{replyTo}], as sent (escaped)
 	Conversation  string // the conversation id, unescaped
-	ReplyTo       string // the activity id in the path, if any
+	ReplyTo       string // the activity id in the path, if any: the one answered (POST) or updated (PUT)
+	ID            string // the id the connector gave a new activity (reply-N)
 	Authorization string // the Authorization header as sent
 	Type          string // the activity type: message, typing
 	Status        int    // what the connector answered
@@ -77,6 +85,9 @@ type Server struct {
 
 	mu           sync.Mutex
 	keys         []key
+	stdBase64    bool // n and e in standard base64, padded
+	metaStatus   int  // non-zero: the OpenID metadata answers this status
+	tokenFaults  []int
 	changed      chan struct{}
 	replies      []Reply
 	tokenCalls   int
@@ -116,19 +127,53 @@ func NewOffline(tb testing.TB) *Server {
 	return s
 }
 
-func newServer(tb testing.TB) *Server {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		tb.Fatal(err)
+// keyPool holds RSA keys generated once per test binary: generating a
+// 2048-bit key takes tens of milliseconds, and every test needs a few.
+var keyPool struct {
+	mu   sync.Mutex
+	keys []*rsa.PrivateKey
+}
+
+// testKey returns the i-th key of the pool, generating it on first use.
+// Index 0 is every fake's signing key; the others are rotations and
+// foreign keys.
+func testKey(tb testing.TB, i int) *rsa.PrivateKey {
+	keyPool.mu.Lock()
+	defer keyPool.mu.Unlock()
+	for len(keyPool.keys) <= i {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		keyPool.keys = append(keyPool.keys, k)
 	}
+	return keyPool.keys[i]
+}
+
+// Pool indexes of keys with a fixed role.
+const (
+	signingKey = 0
+	foreignKey = 1 // never published by any fake
+	tenantKey  = 2 // the Entra tenant's signing key
+	rotatedKey = 3 // the first key RotateKey publishes; later ones follow
+)
+
+// TenantKeyID is the kid of the Entra tenant's signing key.
+const TenantKeyID = "tenant-key-1"
+
+func newServer(tb testing.TB) *Server {
+	priv := testKey(tb, signingKey)
 	s := &Server{tb: tb, Key: priv, KeyID: "test-key-1", changed: make(chan struct{}), lifetime: 3599, retryAfter: "1",
-		keys: []key{{id: "test-key-1", priv: priv, endorsements: []string{"msteams", "emulator"}}}}
+		keys: []key{{id: "test-key-1", priv: priv, endorsements: Endorsements}}}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /openid", s.handleOpenID)
 	s.mux.HandleFunc("GET /keys", s.handleKeys)
+	s.mux.HandleFunc("GET /tenant/v2.0/.well-known/openid-configuration", s.handleTenantOpenID)
+	s.mux.HandleFunc("GET /tenant/discovery/v2.0/keys", s.handleTenantKeys)
 	s.mux.HandleFunc("POST /token", s.handleToken)
 	s.mux.HandleFunc("POST /v3/conversations/{conv}/activities", s.handleActivity)
 	s.mux.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", s.handleActivity)
+	s.mux.HandleFunc("PUT /v3/conversations/{conv}/activities/{id}", s.handleActivity)
 	s.mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", s.handleMember)
 	return s
 }
@@ -179,6 +224,13 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func (s *Server) handleOpenID(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	status := s.metaStatus
+	s.mu.Unlock()
+	if status != 0 {
+		writeJSON(w, status, map[string]any{"error": "fake"})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"issuer": Issuer, "jwks_uri": s.base + "/keys",
 		"id_token_signing_alg_values_supported": []string{"RS256"}, "token_endpoint_auth_methods_supported": []string{"private_key_jwt"}})
 }
@@ -187,10 +239,14 @@ func (s *Server) handleKeys(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	s.jwksFetches++
 	var keys []map[string]any
+	enc := base64.RawURLEncoding
+	if s.stdBase64 {
+		enc = base64.StdEncoding
+	}
 	for _, k := range s.keys {
 		jwk := map[string]any{"kty": "RSA", "use": "sig", "kid": k.id,
-			"n": base64.RawURLEncoding.EncodeToString(k.priv.N.Bytes()),
-			"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.priv.E)).Bytes())}
+			"n": enc.EncodeToString(k.priv.N.Bytes()),
+			"e": enc.EncodeToString(big.NewInt(int64(k.priv.E)).Bytes())}
 		if k.endorsements != nil {
 			jwk["endorsements"] = k.endorsements
 		}
@@ -198,6 +254,92 @@ func (s *Server) handleKeys(w http.ResponseWriter, _ *http.Request) {
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
+}
+
+// SetEndorsements replaces the endorsements of every published key; nil
+// publishes keys without the field, as Entra's key sets are.
+func (s *Server) SetEndorsements(e []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.keys {
+		s.keys[i].endorsements = e
+	}
+}
+
+// UseStandardBase64 publishes n and e in padded standard base64 rather
+// than base64url, as some key sets do.
+func (s *Server) UseStandardBase64() { s.mu.Lock(); s.stdBase64 = true; s.mu.Unlock() }
+
+// FailMetadata makes the OpenID metadata answer status, so that no key
+// can be fetched.
+func (s *Server) FailMetadata(status int) { s.mu.Lock(); s.metaStatus = status; s.mu.Unlock() }
+
+// TenantOpenIDURL is the OpenID metadata of the fake's Entra tenant, as
+// https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration
+// serves it.
+func (s *Server) TenantOpenIDURL() string {
+	return s.base + "/tenant/v2.0/.well-known/openid-configuration"
+}
+
+func (s *Server) handleTenantOpenID(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"token_endpoint":                        "https://login.microsoftonline.com/" + TenantID + "/oauth2/v2.0/token",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"jwks_uri":                              s.base + "/tenant/discovery/v2.0/keys",
+		"response_modes_supported":              []string{"query", "fragment", "form_post"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
+		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
+		"issuer":                                "https://login.microsoftonline.com/" + TenantID + "/v2.0",
+		"request_uri_parameter_supported":       false,
+		"userinfo_endpoint":                     "https://graph.microsoft.com/oidc/userinfo",
+		"authorization_endpoint":                "https://login.microsoftonline.com/" + TenantID + "/oauth2/v2.0/authorize",
+		"http_logout_supported":                 true,
+		"frontchannel_logout_supported":         true,
+		"end_session_endpoint":                  "https://login.microsoftonline.com/" + TenantID + "/oauth2/v2.0/logout",
+		"claims_supported":                      []string{"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"},
+		"tenant_region_scope":                   "EU",
+		"cloud_instance_name":                   "microsoftonline.com",
+		"cloud_graph_host_name":                 "graph.windows.net",
+		"msgraph_host":                          "graph.microsoft.com",
+		"rbac_url":                              "https://pas.windows.net",
+	})
+}
+
+// handleTenantKeys serves the tenant's key as Entra does: x5t, n, e and
+// x5c, issuer, and no endorsements.
+func (s *Server) handleTenantKeys(w http.ResponseWriter, _ *http.Request) {
+	k := testKey(s.tb, tenantKey)
+	writeJSON(w, http.StatusOK, map[string]any{"keys": []any{map[string]any{
+		"kty": "RSA", "use": "sig", "kid": TenantKeyID, "x5t": TenantKeyID,
+		"n": base64.RawURLEncoding.EncodeToString(k.N.Bytes()), "e": "AQAB",
+		"issuer": "https://login.microsoftonline.com/" + TenantID + "/v2.0"}}})
+}
+
+// EntraClaims are the claims of an access token Entra issues in the
+// fake's tenant for appID, v1 (https://sts.windows.net/{tid}/) or v2
+// (https://login.microsoftonline.com/{tid}/v2.0), with the claims such a
+// token carries (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference)
+// and no serviceurl.
+func (s *Server) EntraClaims(audience string, now time.Time, v2 bool) jwt.MapClaims {
+	c := jwt.MapClaims{"aud": audience, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		"aio": "k2JgYNi6tPPvsYW3Hy+WXa/EwfsyEwA=", "oid": "9fd99b86-fb5d-4a14-912c-847a9638c8ea",
+		"rh": "1.AW8BnT5lVlgh7kaQ12dcOWQgOEIzLY0pz1lJlXcODq-9FrznAQBvAQ.", "sub": "9fd99b86-fb5d-4a14-912c-847a9638c8ea",
+		"tid": TenantID, "uti": "w4ELbvVE1kW4zAe6ZN8sAA"}
+	if v2 {
+		c["iss"], c["ver"] = "https://login.microsoftonline.com/"+TenantID+"/v2.0", "2.0"
+		c["azp"], c["azpacr"] = "5a807f24-c9de-44ee-a3a7-329e88a00ffc", "2"
+	} else {
+		c["iss"], c["ver"] = "https://sts.windows.net/"+TenantID+"/", "1.0"
+		c["appid"], c["appidacr"], c["idp"] = "5a807f24-c9de-44ee-a3a7-329e88a00ffc", "1", "https://sts.windows.net/"+TenantID+"/"
+	}
+	return c
+}
+
+// MintEntra signs claims with the Entra tenant's key.
+func (s *Server) MintEntra(claims jwt.MapClaims) string {
+	return s.MintWith(jwt.SigningMethodRS256, testKey(s.tb, tenantKey), TenantKeyID, claims)
 }
 
 // JWKSFetches counts how often the keys were read.
@@ -210,14 +352,14 @@ func (s *Server) JWKSFetches() int {
 // RotateKey publishes a new signing key, as the Bot Framework does every
 // few weeks, and makes Mint use it. The old key stays published.
 func (s *Server) RotateKey() string {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		s.tb.Fatal(err)
-	}
+	s.mu.Lock()
+	n := len(s.keys)
+	s.mu.Unlock()
+	priv := testKey(s.tb, rotatedKey+n-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := "test-key-" + strconv.Itoa(len(s.keys)+1)
-	s.keys = append(s.keys, key{id: id, priv: priv, endorsements: []string{"msteams", "emulator"}})
+	s.keys = append(s.keys, key{id: id, priv: priv, endorsements: Endorsements})
 	s.Key, s.KeyID = priv, id
 	return id
 }
@@ -237,9 +379,26 @@ func (s *Server) SetTokenLifetime(d time.Duration) {
 	s.mu.Unlock()
 }
 
+// FailTokens makes the next n token requests answer status, with an
+// error body as Entra sends it.
+func (s *Server) FailTokens(n, status int) {
+	s.mu.Lock()
+	s.tokenFaults = append(s.tokenFaults, slices.Repeat([]int{status}, n)...)
+	s.mu.Unlock()
+}
+
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tokenCalls++
+	if len(s.tokenFaults) > 0 {
+		status := s.tokenFaults[0]
+		s.tokenFaults = s.tokenFaults[1:]
+		s.mu.Unlock()
+		writeJSON(w, status, map[string]any{"error": "temporarily_unavailable",
+			"error_description": "AADSTS50020: fake failure.\r\nTrace ID: 0000\r\nCorrelation ID: 0000\r\nTimestamp: 2026-11-28 10:00:00Z",
+			"error_codes":       []int{50020}, "timestamp": "2026-11-28 10:00:00Z", "trace_id": "0000", "correlation_id": "0000"})
+		return
+	}
 	wantID, wantSecret, lifetime := s.clientID, s.secret, s.lifetime
 	s.mu.Unlock()
 	if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
@@ -308,9 +467,17 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 	}
 	typ, _ := body["type"].(string)
 	s.mu.Lock()
-	s.replies = append(s.replies, Reply{Path: r.URL.EscapedPath(), Conversation: r.PathValue("conv"), ReplyTo: r.PathValue("id"),
+	s.replies = append(s.replies, Reply{Method: r.Method, Path: r.URL.EscapedPath(), Conversation: r.PathValue("conv"), ReplyTo: r.PathValue("id"),
 		Authorization: r.Header.Get("Authorization"), Type: typ, Body: body})
 	n := len(s.replies)
+	if r.Method == http.MethodPut && !s.postedLocked(r.PathValue("id")) {
+		s.replies[n-1].Status = http.StatusNotFound
+		close(s.changed)
+		s.changed = make(chan struct{})
+		s.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{"code": "ActivityNotFoundInConversation", "message": "fake connector"}})
+		return
+	}
 	issued := s.issuedLocked(r.Header.Get("Authorization"))
 	status := http.StatusCreated
 	switch {
@@ -328,15 +495,98 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 		}
 		status = http.StatusUnauthorized
 	}
+	id := r.PathValue("id")
+	if r.Method == http.MethodPost {
+		id = "reply-" + strconv.Itoa(n)
+	}
+	if status == http.StatusCreated && r.Method == http.MethodPut {
+		status = http.StatusOK
+	}
 	s.replies[n-1].Status = status
+	if status/100 == 2 && r.Method == http.MethodPost {
+		s.replies[n-1].ID = id
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
-	if status != http.StatusCreated {
+	if status/100 != 2 {
 		writeJSON(w, status, map[string]any{"error": map[string]any{"code": http.StatusText(status), "message": "fake connector"}})
 		return
 	}
-	writeJSON(w, status, map[string]any{"id": "reply-" + strconv.Itoa(n)})
+	writeJSON(w, status, map[string]any{"id": id})
+}
+
+// postedLocked reports whether id is an activity the connector created.
+func (s *Server) postedLocked(id string) bool {
+	for _, r := range s.replies {
+		if r.ID == id && id != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Updates returns the PUTs the connector accepted, oldest first.
+func (s *Server) Updates() []Reply {
+	var out []Reply
+	for _, r := range s.Replies() {
+		if r.Method == http.MethodPut && r.Status/100 == 2 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Shown returns the messages as people see them now: every message the
+// connector accepted with its latest accepted update applied, oldest
+// first. Path and ReplyTo stay those of the post.
+func (s *Server) Shown() []Reply {
+	replies := s.Replies()
+	var out []Reply
+	at := map[string]int{}
+	for _, r := range replies {
+		switch {
+		case r.Status/100 != 2 || r.Type != "message":
+		case r.Method == http.MethodPost:
+			at[r.ID] = len(out)
+			out = append(out, r)
+		case r.Method == http.MethodPut:
+			if i, ok := at[r.ReplyTo]; ok {
+				out[i].Body, out[i].Authorization = r.Body, r.Authorization
+			}
+		}
+	}
+	return out
+}
+
+// Answers returns the shown messages that carry a card: the answers, not
+// acknowledgements waiting to be replaced.
+func (s *Server) Answers() []Reply {
+	var out []Reply
+	for _, r := range s.Shown() {
+		if atts, _ := r.Body["attachments"].([]any); len(atts) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WaitAnswers blocks until n messages show a card (Answers), or ctx
+// ends; it returns the answers shown then.
+func (s *Server) WaitAnswers(ctx context.Context, n int) []Reply {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if got := s.Answers(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return s.Answers()
+		}
+	}
 }
 
 // issuedLocked reports whether the header carries a token the token
@@ -387,12 +637,12 @@ func (s *Server) Replies() []Reply {
 	return slices.Clone(s.replies)
 }
 
-// Messages returns the message activities the connector accepted: the
-// replies a person sees (no typing indicators, no refused attempts).
+// Messages returns the message activities the connector accepted as new
+// posts (no updates, no typing indicators, no refused attempts).
 func (s *Server) Messages() []Reply {
 	var out []Reply
 	for _, r := range s.Replies() {
-		if r.Type == "message" && r.Status == http.StatusCreated {
+		if r.Type == "message" && r.Method == http.MethodPost && r.Status == http.StatusCreated {
 			out = append(out, r)
 		}
 	}
@@ -458,12 +708,12 @@ func (s *Server) MintWith(method jwt.SigningMethod, key any, kid string, claims 
 // MintOtherKey signs claims with a key the JWKS does not hold, under kid
 // (the fake's own kid forges a known key).
 func (s *Server) MintOtherKey(claims jwt.MapClaims, kid string) string {
-	other, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		s.tb.Fatal(err)
-	}
-	return s.MintWith(jwt.SigningMethodRS256, other, kid, claims)
+	return s.MintWith(jwt.SigningMethodRS256, ForeignKey(s.tb), kid, claims)
 }
+
+// ForeignKey is an RSA key that no fake publishes, shared by the tests of
+// one binary.
+func ForeignKey(tb testing.TB) *rsa.PrivateKey { return testKey(tb, foreignKey) }
 
 // MintHS256WithPublicKey signs claims with HMAC-SHA256 keyed by the fake's
 // public key, the classic algorithm-confusion forgery.

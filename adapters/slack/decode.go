@@ -8,9 +8,26 @@ import (
 	"strings"
 )
 
+// Decoders of what Slack sends: slash command forms, Events API
+// envelopes and interaction payloads. They run only on verified requests.
+
 // command is a slash command, decoded from its form body.
 type command struct {
-	Command, Text, UserID, ChannelID, TeamID, ResponseURL, TriggerID string
+	Command, Text, UserID, ChannelID, ResponseURL, TriggerID string
+	TeamID                                                   string // the workspace the command was run in
+	UserTeam                                                 string // the requester's own team, when Slack names it (shared channels)
+	EnterpriseID                                             string // the Enterprise Grid organisation, if any
+}
+
+// requester is the team and organisation the command's requester belongs
+// to: the organisation only for a requester of the workspace the command
+// was run in.
+func (c command) requester() requester {
+	r := requester{Team: first(c.UserTeam, c.TeamID)}
+	if r.Team == c.TeamID {
+		r.Enterprise = c.EnterpriseID
+	}
+	return r
 }
 
 // parseCommand decodes a slash command form.
@@ -20,11 +37,35 @@ func parseCommand(body []byte) (command, error) {
 		return command{}, err
 	}
 	c := command{Command: v.Get("command"), Text: v.Get("text"), UserID: v.Get("user_id"), ChannelID: v.Get("channel_id"),
-		TeamID: v.Get("team_id"), ResponseURL: v.Get("response_url"), TriggerID: v.Get("trigger_id")}
+		TeamID: v.Get("team_id"), UserTeam: v.Get("user_team"), EnterpriseID: v.Get("enterprise_id"),
+		ResponseURL: v.Get("response_url"), TriggerID: v.Get("trigger_id")}
 	if c.UserID == "" || c.ChannelID == "" {
 		return command{}, errors.New("slash command without user or channel")
 	}
 	return c, nil
+}
+
+// parseCommandJSON decodes a slash command as Socket Mode delivers it: the
+// form's fields as a JSON object.
+func parseCommandJSON(payload []byte) (command, error) {
+	var v struct {
+		Command      string `json:"command"`
+		Text         string `json:"text"`
+		UserID       string `json:"user_id"`
+		ChannelID    string `json:"channel_id"`
+		ResponseURL  string `json:"response_url"`
+		TriggerID    string `json:"trigger_id"`
+		TeamID       string `json:"team_id"`
+		UserTeam     string `json:"user_team"`
+		EnterpriseID string `json:"enterprise_id"`
+	}
+	if err := json.Unmarshal(payload, &v); err != nil {
+		return command{}, err
+	}
+	if v.UserID == "" || v.ChannelID == "" {
+		return command{}, errors.New("slash command without user or channel")
+	}
+	return command(v), nil
 }
 
 // envelope is an Events API request.
@@ -32,6 +73,7 @@ type envelope struct {
 	Type           string `json:"type"` // url_verification, event_callback
 	Challenge      string `json:"challenge"`
 	TeamID         string `json:"team_id"`
+	EnterpriseID   string `json:"enterprise_id"`
 	EventID        string `json:"event_id"`
 	Event          event  `json:"event"`
 	Authorizations []struct {
@@ -42,15 +84,29 @@ type envelope struct {
 
 // event is the inner event of an event_callback: app_mention or message.
 type event struct {
-	Type     string `json:"type"`
-	Subtype  string `json:"subtype"`
-	User     string `json:"user"`
-	BotID    string `json:"bot_id"`
-	Text     string `json:"text"`
-	Channel  string `json:"channel"`
-	TS       string `json:"ts"`
-	ThreadTS string `json:"thread_ts"`
-	Team     string `json:"team"`
+	Type        string `json:"type"`
+	Subtype     string `json:"subtype"`
+	User        string `json:"user"`
+	BotID       string `json:"bot_id"`
+	Text        string `json:"text"`
+	Channel     string `json:"channel"`
+	ChannelType string `json:"channel_type"` // channel, group, im, mpim
+	TS          string `json:"ts"`
+	ThreadTS    string `json:"thread_ts"`
+	Team        string `json:"team"`      // the team of the message's author
+	UserTeam    string `json:"user_team"` // the author's own team (shared channels)
+}
+
+// requester is the team and organisation of the event's author: the
+// author's own team where Slack names it (a shared channel), and the
+// installing organisation only for an author of the installing workspace.
+func (e envelope) requester() requester {
+	team := first(e.Event.UserTeam, e.Event.Team, e.TeamID)
+	r := requester{Team: team}
+	if team == e.TeamID {
+		r.Enterprise = e.EnterpriseID
+	}
+	return r
 }
 
 // parseEnvelope decodes an Events API body.
@@ -82,11 +138,15 @@ func (e envelope) botUserID() string {
 type interaction struct {
 	Type string `json:"type"`
 	User struct {
-		ID string `json:"id"`
+		ID     string `json:"id"`
+		TeamID string `json:"team_id"`
 	} `json:"user"`
-	Team struct {
+	Team *struct {
 		ID string `json:"id"`
 	} `json:"team"`
+	Enterprise *struct {
+		ID string `json:"id"`
+	} `json:"enterprise"`
 	Channel struct {
 		ID string `json:"id"`
 	} `json:"channel"`
@@ -107,6 +167,31 @@ type interaction struct {
 		Value    string `json:"value"`
 		ActionTS string `json:"action_ts"`
 	} `json:"actions"`
+}
+
+// requester is the team and organisation of whoever pressed: the user's
+// own team, and the organisation only when that is the installing team.
+func (in interaction) requester() requester {
+	var team, ent string
+	if in.Team != nil {
+		team = in.Team.ID
+	}
+	if in.Enterprise != nil {
+		ent = in.Enterprise.ID
+	}
+	r := requester{Team: first(in.User.TeamID, team)}
+	if r.Team == team {
+		r.Enterprise = ent
+	}
+	return r
+}
+
+// teamID is the workspace the interaction happened in.
+func (in interaction) teamID() string {
+	if in.Team == nil {
+		return ""
+	}
+	return in.Team.ID
 }
 
 // parseInteraction decodes the payload field of an interaction form.

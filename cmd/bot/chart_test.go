@@ -1,0 +1,819 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The Helm chart, rendered with `helm template` under several value sets and
+// checked for what a production cluster needs: Pod Security "restricted",
+// probes that do not follow shared dependencies, safe replica defaults, and
+// the objects switched on from values. kube-linter-like consistency checks
+// (selectors, target ports, service account) run on every rendering.
+
+const chartDir = "../../deploy/helm/onboard-check"
+
+// helmBinary finds helm on PATH or in GOPATH/bin, where .ci/run installs it.
+// Without it the chart tests skip locally and fail in CI.
+func helmBinary(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("helm"); err == nil {
+		return p
+	}
+	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
+		p := filepath.Join(strings.TrimSpace(string(out)), "bin", "helm")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("helm is not installed; .ci/run installs it")
+	}
+	t.Skip("helm is not installed (go install helm.sh/helm/v3/cmd/helm@v3.19.5)")
+	return ""
+}
+
+// manifest is one rendered object, with the fields the checks read.
+type manifest struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name        string            `yaml:"name"`
+		Labels      map[string]string `yaml:"labels"`
+		Annotations map[string]string `yaml:"annotations"`
+	} `yaml:"metadata"`
+	AutomountServiceAccountToken *bool `yaml:"automountServiceAccountToken"`
+	Spec                         yaml.Node
+}
+
+type podSecurity struct {
+	RunAsNonRoot             *bool  `yaml:"runAsNonRoot"`
+	RunAsUser                *int64 `yaml:"runAsUser"`
+	RunAsGroup               *int64 `yaml:"runAsGroup"`
+	AllowPrivilegeEscalation *bool  `yaml:"allowPrivilegeEscalation"`
+	ReadOnlyRootFilesystem   *bool  `yaml:"readOnlyRootFilesystem"`
+	Privileged               *bool  `yaml:"privileged"`
+	Capabilities             struct {
+		Drop []string `yaml:"drop"`
+		Add  []string `yaml:"add"`
+	} `yaml:"capabilities"`
+	SeccompProfile struct {
+		Type string `yaml:"type"`
+	} `yaml:"seccompProfile"`
+}
+
+type probe struct {
+	HTTPGet struct {
+		Path string `yaml:"path"`
+		Port string `yaml:"port"`
+	} `yaml:"httpGet"`
+}
+
+type container struct {
+	Name  string `yaml:"name"`
+	Image string `yaml:"image"`
+	Ports []struct {
+		Name          string `yaml:"name"`
+		ContainerPort int    `yaml:"containerPort"`
+	} `yaml:"ports"`
+	Env []struct {
+		Name      string `yaml:"name"`
+		Value     string `yaml:"value"`
+		ValueFrom any    `yaml:"valueFrom"`
+	} `yaml:"env"`
+	EnvFrom []struct {
+		SecretRef struct {
+			Name string `yaml:"name"`
+		} `yaml:"secretRef"`
+	} `yaml:"envFrom"`
+	VolumeMounts []struct {
+		Name      string `yaml:"name"`
+		MountPath string `yaml:"mountPath"`
+	} `yaml:"volumeMounts"`
+	LivenessProbe   *probe `yaml:"livenessProbe"`
+	ReadinessProbe  *probe `yaml:"readinessProbe"`
+	StartupProbe    *probe `yaml:"startupProbe"`
+	SecurityContext podSecurity
+	Resources       struct {
+		Requests map[string]string `yaml:"requests"`
+		Limits   map[string]string `yaml:"limits"`
+	} `yaml:"resources"`
+}
+
+func (c container) env(name string) (value string, ok bool) {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value, true
+		}
+	}
+	return "", false
+}
+
+func (c container) port(name string) int {
+	for _, p := range c.Ports {
+		if p.Name == name {
+			return p.ContainerPort
+		}
+	}
+	return 0
+}
+
+type deploymentSpec struct {
+	Replicas int `yaml:"replicas"`
+	Selector struct {
+		MatchLabels map[string]string `yaml:"matchLabels"`
+	} `yaml:"selector"`
+	Strategy struct {
+		Type string `yaml:"type"`
+	} `yaml:"strategy"`
+	Template struct {
+		Metadata struct {
+			Labels      map[string]string `yaml:"labels"`
+			Annotations map[string]string `yaml:"annotations"`
+		} `yaml:"metadata"`
+		Spec struct {
+			ServiceAccountName           string      `yaml:"serviceAccountName"`
+			AutomountServiceAccountToken *bool       `yaml:"automountServiceAccountToken"`
+			SecurityContext              podSecurity `yaml:"securityContext"`
+			HostNetwork                  bool        `yaml:"hostNetwork"`
+			HostPID                      bool        `yaml:"hostPID"`
+			HostIPC                      bool        `yaml:"hostIPC"`
+			Containers                   []struct {
+				container       `yaml:",inline"`
+				SecurityContext podSecurity `yaml:"securityContext"`
+			} `yaml:"containers"`
+			Volumes []struct {
+				Name     string `yaml:"name"`
+				EmptyDir any    `yaml:"emptyDir"`
+			} `yaml:"volumes"`
+		} `yaml:"spec"`
+	} `yaml:"template"`
+}
+
+type serviceSpec struct {
+	Selector map[string]string `yaml:"selector"`
+	Ports    []struct {
+		Name       string `yaml:"name"`
+		Port       int    `yaml:"port"`
+		TargetPort string `yaml:"targetPort"`
+	} `yaml:"ports"`
+}
+
+type ingressSpec struct {
+	TLS []struct {
+		Hosts      []string `yaml:"hosts"`
+		SecretName string   `yaml:"secretName"`
+	} `yaml:"tls"`
+	Rules []struct {
+		Host string `yaml:"host"`
+		HTTP struct {
+			Paths []struct {
+				Path     string `yaml:"path"`
+				PathType string `yaml:"pathType"`
+				Backend  struct {
+					Service struct {
+						Name string `yaml:"name"`
+						Port struct {
+							Name string `yaml:"name"`
+						} `yaml:"port"`
+					} `yaml:"service"`
+				} `yaml:"backend"`
+			} `yaml:"paths"`
+		} `yaml:"http"`
+	} `yaml:"rules"`
+}
+
+type httpRouteSpec struct {
+	ParentRefs []map[string]string `yaml:"parentRefs"`
+	Rules      []struct {
+		Matches []struct {
+			Path struct {
+				Type  string `yaml:"type"`
+				Value string `yaml:"value"`
+			} `yaml:"path"`
+		} `yaml:"matches"`
+		BackendRefs []struct {
+			Name string `yaml:"name"`
+			Port int    `yaml:"port"`
+		} `yaml:"backendRefs"`
+	} `yaml:"rules"`
+}
+
+type netPort struct {
+	Port     any    `yaml:"port"` // a number or a named container port
+	Protocol string `yaml:"protocol"`
+}
+
+type networkPolicySpec struct {
+	PodSelector struct {
+		MatchLabels map[string]string `yaml:"matchLabels"`
+	} `yaml:"podSelector"`
+	PolicyTypes []string `yaml:"policyTypes"`
+	Ingress     []struct {
+		Ports []netPort `yaml:"ports"`
+		From  []any     `yaml:"from"`
+	} `yaml:"ingress"`
+	Egress []struct {
+		Ports []netPort `yaml:"ports"`
+		To    []any     `yaml:"to"`
+	} `yaml:"egress"`
+}
+
+type pdbSpec struct {
+	MinAvailable *int `yaml:"minAvailable"`
+	Selector     struct {
+		MatchLabels map[string]string `yaml:"matchLabels"`
+	} `yaml:"selector"`
+}
+
+type serviceMonitorSpec struct {
+	Selector struct {
+		MatchLabels map[string]string `yaml:"matchLabels"`
+	} `yaml:"selector"`
+	Endpoints []struct {
+		Port string `yaml:"port"`
+		Path string `yaml:"path"`
+	} `yaml:"endpoints"`
+}
+
+// rendered is the output of one `helm template`.
+type rendered struct {
+	t       *testing.T
+	objects []manifest
+}
+
+// renderChart runs helm template with values (YAML); err is helm's failure.
+func renderChart(t *testing.T, values string) (*rendered, error) {
+	t.Helper()
+	helm := helmBinary(t)
+	vf := filepath.Join(t.TempDir(), "values.yaml")
+	if err := os.WriteFile(vf, []byte(values), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(helm, "template", "oc", chartDir, "--namespace", "helpdesk", "--values", vf)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, errors.New(strings.TrimSpace(stderr.String()))
+	}
+	r := &rendered{t: t}
+	dec := yaml.NewDecoder(&stdout)
+	for {
+		var m manifest
+		err := dec.Decode(&m)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("helm template output is not YAML: %v", err)
+		}
+		if m.Kind != "" {
+			r.objects = append(r.objects, m)
+		}
+	}
+	return r, nil
+}
+
+func mustRender(t *testing.T, values string) *rendered {
+	t.Helper()
+	r, err := renderChart(t, values)
+	if err != nil {
+		t.Fatalf("helm template: %v", err)
+	}
+	r.checkConsistent()
+	return r
+}
+
+// find returns the objects of kind.
+func (r *rendered) find(kind string) []manifest {
+	var out []manifest
+	for _, m := range r.objects {
+		if m.Kind == kind {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// one decodes the spec of the only object of kind into spec, and returns it.
+func (r *rendered) one(kind string, spec any) manifest {
+	r.t.Helper()
+	ms := r.find(kind)
+	if len(ms) != 1 {
+		r.t.Fatalf("rendered %d %s objects, want 1", len(ms), kind)
+	}
+	if spec != nil {
+		if err := ms[0].Spec.Decode(spec); err != nil {
+			r.t.Fatalf("%s spec: %v", kind, err)
+		}
+	}
+	return ms[0]
+}
+
+func (r *rendered) deployment() deploymentSpec {
+	var d deploymentSpec
+	r.one("Deployment", &d)
+	if len(d.Template.Spec.Containers) != 1 {
+		r.t.Fatalf("Deployment has %d containers, want 1", len(d.Template.Spec.Containers))
+	}
+	return d
+}
+
+func (r *rendered) container() container {
+	d := r.deployment()
+	c := d.Template.Spec.Containers[0]
+	c.container.SecurityContext = c.SecurityContext
+	return c.container
+}
+
+// checkConsistent holds every rendering to what kube-linter would flag:
+// selectors that match the pod, Service target ports that exist, a service
+// account that exists, restricted security, resources, and no empty env.
+func (r *rendered) checkConsistent() {
+	t := r.t
+	t.Helper()
+	d := r.deployment()
+	pod := d.Template.Metadata.Labels
+	matches := func(sel map[string]string) bool {
+		if len(sel) == 0 {
+			return false
+		}
+		for k, v := range sel {
+			if pod[k] != v {
+				return false
+			}
+		}
+		return true
+	}
+	if !matches(d.Selector.MatchLabels) {
+		t.Errorf("Deployment selector %v does not match pod labels %v", d.Selector.MatchLabels, pod)
+	}
+	c := r.container()
+	for _, svc := range r.find("Service") {
+		var s serviceSpec
+		if err := svc.Spec.Decode(&s); err != nil {
+			t.Fatal(err)
+		}
+		if !matches(s.Selector) {
+			t.Errorf("Service %s selector %v does not match pod labels %v", svc.Metadata.Name, s.Selector, pod)
+		}
+		for _, p := range s.Ports {
+			if c.port(p.TargetPort) == 0 {
+				t.Errorf("Service %s port %s targets %q, which the container does not name", svc.Metadata.Name, p.Name, p.TargetPort)
+			}
+		}
+	}
+	sa := d.Template.Spec.ServiceAccountName
+	if sa == "" || sa == "default" {
+		t.Errorf("pod runs as service account %q, want its own", sa)
+	} else if !slices.ContainsFunc(r.find("ServiceAccount"), func(m manifest) bool { return m.Metadata.Name == sa }) {
+		t.Errorf("pod names service account %q, which the chart does not render", sa)
+	}
+	if a := d.Template.Spec.AutomountServiceAccountToken; a == nil || *a {
+		t.Errorf("pod automountServiceAccountToken = %s, want false (the bot never calls the Kubernetes API)", show(a))
+	}
+	if d.Strategy.Type != "RollingUpdate" {
+		t.Errorf("Deployment strategy = %q, want RollingUpdate", d.Strategy.Type)
+	}
+	if ps := d.Template.Spec; ps.HostNetwork || ps.HostPID || ps.HostIPC {
+		t.Errorf("pod shares a host namespace")
+	}
+	checkRestricted(t, d, c)
+	for _, k := range []string{"cpu", "memory"} {
+		if c.Resources.Requests[k] == "" || c.Resources.Limits[k] == "" {
+			t.Errorf("container %s request/limit = %q/%q, want both set", k, c.Resources.Requests[k], c.Resources.Limits[k])
+		}
+	}
+	if tag := c.Image[strings.LastIndex(c.Image, ":")+1:]; !strings.Contains(c.Image, ":") || tag == "" || tag == "latest" {
+		t.Errorf("image %q has no fixed tag", c.Image)
+	}
+	for _, e := range c.Env {
+		if e.Value == "" && e.ValueFrom == nil {
+			t.Errorf("env %s is empty: it would shadow the same name in the Secret", e.Name)
+		}
+	}
+	if len(c.EnvFrom) != 1 || c.EnvFrom[0].SecretRef.Name == "" {
+		t.Errorf("envFrom = %+v, want the Secret", c.EnvFrom)
+	}
+}
+
+// checkRestricted asserts the Pod Security "restricted" profile.
+func checkRestricted(t *testing.T, d deploymentSpec, c container) {
+	t.Helper()
+	pod := d.Template.Spec.SecurityContext
+	for _, sc := range []struct {
+		where string
+		sc    podSecurity
+	}{{"pod", pod}, {"container", c.SecurityContext}} {
+		if sc.sc.RunAsNonRoot == nil || !*sc.sc.RunAsNonRoot {
+			t.Errorf("%s runAsNonRoot = %s, want true", sc.where, show(sc.sc.RunAsNonRoot))
+		}
+		if sc.sc.RunAsUser == nil || *sc.sc.RunAsUser != 65532 {
+			t.Errorf("%s runAsUser = %s, want 65532 (the image's USER)", sc.where, show(sc.sc.RunAsUser))
+		}
+		if sc.sc.RunAsGroup == nil || *sc.sc.RunAsGroup != 65532 {
+			t.Errorf("%s runAsGroup = %s, want 65532", sc.where, show(sc.sc.RunAsGroup))
+		}
+	}
+	if pod.SeccompProfile.Type != "RuntimeDefault" {
+		t.Errorf("pod seccompProfile = %q, want RuntimeDefault", pod.SeccompProfile.Type)
+	}
+	sc := c.SecurityContext
+	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+		t.Errorf("allowPrivilegeEscalation = %s, want false", show(sc.AllowPrivilegeEscalation))
+	}
+	if sc.Privileged != nil && *sc.Privileged {
+		t.Errorf("container is privileged")
+	}
+	if !slices.Equal(sc.Capabilities.Drop, []string{"ALL"}) || len(sc.Capabilities.Add) > 0 {
+		t.Errorf("capabilities drop %v add %v, want drop [ALL] add none", sc.Capabilities.Drop, sc.Capabilities.Add)
+	}
+	if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+		t.Errorf("readOnlyRootFilesystem = %s, want true", show(sc.ReadOnlyRootFilesystem))
+	}
+	tmp := slices.ContainsFunc(c.VolumeMounts, func(m struct {
+		Name      string `yaml:"name"`
+		MountPath string `yaml:"mountPath"`
+	}) bool {
+		return m.MountPath == "/tmp" && slices.ContainsFunc(d.Template.Spec.Volumes, func(v struct {
+			Name     string `yaml:"name"`
+			EmptyDir any    `yaml:"emptyDir"`
+		}) bool {
+			return v.Name == m.Name && v.EmptyDir != nil
+		})
+	})
+	if !tmp {
+		t.Errorf("no emptyDir on /tmp beside the read-only root filesystem")
+	}
+}
+
+func TestChartDefaults(t *testing.T) {
+	r := mustRender(t, "")
+	d := r.deployment()
+	c := r.container()
+	if d.Replicas != 1 {
+		t.Errorf("replicas = %d, want 1 without Redis", d.Replicas)
+	}
+	if n := len(r.find("PodDisruptionBudget")); n != 0 {
+		t.Errorf("%d PodDisruptionBudgets with one replica, want 0", n)
+	}
+	for _, kind := range []string{"Ingress", "HTTPRoute", "NetworkPolicy", "ServiceMonitor"} {
+		if n := len(r.find(kind)); n != 0 {
+			t.Errorf("%d %s objects by default, want 0 (switched on from values)", n, kind)
+		}
+	}
+	if _, ok := c.env("ONBOARD_REDIS_URL"); ok {
+		t.Errorf("ONBOARD_REDIS_URL is set by default; it would shadow the Secret's")
+	}
+	if _, ok := c.env("ONBOARD_ALLOW_EVERYONE"); ok {
+		t.Errorf("ONBOARD_ALLOW_EVERYONE is set by default; access must fail closed")
+	}
+
+	// Probes: liveness on /healthz; readiness must not follow shared
+	// dependencies (/readyz checks Redis and Graph).
+	if c.LivenessProbe == nil || c.LivenessProbe.HTTPGet.Path != "/healthz" || c.LivenessProbe.HTTPGet.Port != "http" {
+		t.Errorf("livenessProbe = %+v, want GET /healthz on http", c.LivenessProbe)
+	}
+	if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet.Path == "" {
+		t.Errorf("readinessProbe = %+v, want an HTTP probe", c.ReadinessProbe)
+	} else if c.ReadinessProbe.HTTPGet.Path == "/readyz" {
+		t.Errorf("readinessProbe asks /readyz: a Redis or Graph outage would take every replica out of the Service")
+	}
+
+	// Metrics on their own port, known to the bot, the container and the Service.
+	if v, _ := c.env("ONBOARD_METRICS_LISTEN"); v != ":9090" {
+		t.Errorf("ONBOARD_METRICS_LISTEN = %q, want :9090", v)
+	}
+	if c.port("metrics") != 9090 || c.port("http") != 8080 {
+		t.Errorf("container ports http %d metrics %d, want 8080 and 9090", c.port("http"), c.port("metrics"))
+	}
+	if v, _ := c.env("ONBOARD_LISTEN"); v != ":8080" {
+		t.Errorf("ONBOARD_LISTEN = %q, want :8080", v)
+	}
+	var s serviceSpec
+	r.one("Service", &s)
+	var ports []string
+	for _, p := range s.Ports {
+		ports = append(ports, p.Name+">"+p.TargetPort)
+	}
+	if !slices.Equal(ports, []string{"http>http", "metrics>metrics"}) {
+		t.Errorf("Service ports %v, want http>http and metrics>metrics", ports)
+	}
+	if v, _ := c.env("ONBOARD_CONFIG"); v == "" || len(r.find("ConfigMap")) != 1 {
+		t.Errorf("ONBOARD_CONFIG = %q with %d ConfigMaps, want the access file", v, len(r.find("ConfigMap")))
+	}
+}
+
+func TestChartReplicasNeedRedis(t *testing.T) {
+	for _, values := range []string{
+		"replicaCount: 2",
+		"replicaCount: 3\nenv: {ONBOARD_REDIS_URL: \"\"}",
+	} {
+		if _, err := renderChart(t, values); err == nil || !strings.Contains(err.Error(), "needs Redis") {
+			t.Errorf("helm template with %q: err = %v, want a refusal naming Redis", values, err)
+		}
+	}
+	if _, err := renderChart(t, "redis: {url: \"redis://:hunter2@redis:6379/0\"}"); err == nil || !strings.Contains(err.Error(), "Secret") {
+		t.Errorf("a redis.url with a password: err = %v, want a refusal pointing at the Secret", err)
+	}
+	if _, err := renderChart(t, "redis: {url: \"http://redis\"}"); err == nil {
+		t.Errorf("a redis.url that is not redis:// renders")
+	}
+}
+
+func TestChartReplicasWithRedis(t *testing.T) {
+	tests := []struct {
+		name, values string
+		wantEnv      string // "" = no ONBOARD_REDIS_URL entry: the Secret holds it
+		wantRedis    string // redis port in the NetworkPolicy
+	}{
+		{"in secret", "replicaCount: 2\nredis: {inSecret: true}\nnetworkPolicy: {enabled: true}", "", "6379"},
+		{"url", "replicaCount: 3\nredis: {url: \"rediss://redis.cache:6380/0\", port: 6380}\nnetworkPolicy: {enabled: true}", "rediss://redis.cache:6380/0", "6380"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustRender(t, tt.values)
+			d := r.deployment()
+			c := r.container()
+			got, ok := c.env("ONBOARD_REDIS_URL")
+			if tt.wantEnv == "" && ok {
+				t.Errorf("ONBOARD_REDIS_URL env = %q, want none (it would shadow the Secret's)", got)
+			}
+			if tt.wantEnv != "" && got != tt.wantEnv {
+				t.Errorf("ONBOARD_REDIS_URL = %q, want %q", got, tt.wantEnv)
+			}
+			var pdb pdbSpec
+			r.one("PodDisruptionBudget", &pdb)
+			if pdb.MinAvailable == nil || *pdb.MinAvailable < 1 || *pdb.MinAvailable >= d.Replicas {
+				t.Errorf("PDB minAvailable = %s with %d replicas, want at least 1 and below replicas", show(pdb.MinAvailable), d.Replicas)
+			}
+			for k, v := range pdb.Selector.MatchLabels {
+				if d.Template.Metadata.Labels[k] != v {
+					t.Errorf("PDB selector %s=%s does not match the pod", k, v)
+				}
+			}
+			var np networkPolicySpec
+			r.one("NetworkPolicy", &np)
+			if !egressAllows(np, tt.wantRedis, "TCP") {
+				t.Errorf("NetworkPolicy egress does not allow Redis on %s", tt.wantRedis)
+			}
+		})
+	}
+}
+
+func TestChartWorkloadIdentity(t *testing.T) {
+	const clientID = "8f7a3c2e-4b1d-4e0a-9c6b-2d5e8f1a7b3c"
+	r := mustRender(t, "workloadIdentity: {enabled: true, clientId: \""+clientID+"\"}")
+	d := r.deployment()
+	if got := d.Template.Metadata.Labels["azure.workload.identity/use"]; got != "true" {
+		t.Errorf("pod label azure.workload.identity/use = %q, want \"true\"", got)
+	}
+	sa := r.one("ServiceAccount", nil)
+	if sa.Metadata.Name != d.Template.Spec.ServiceAccountName {
+		t.Errorf("ServiceAccount %q, pod uses %q", sa.Metadata.Name, d.Template.Spec.ServiceAccountName)
+	}
+	if got := sa.Metadata.Annotations["azure.workload.identity/client-id"]; got != clientID {
+		t.Errorf("ServiceAccount client-id annotation = %q, want %q", got, clientID)
+	}
+	if _, ok := r.container().env("AZURE_CLIENT_SECRET"); ok {
+		t.Errorf("AZURE_CLIENT_SECRET set in env with workload identity")
+	}
+
+	if _, err := renderChart(t, "workloadIdentity: {enabled: true}"); err == nil || !strings.Contains(err.Error(), "clientId") {
+		t.Errorf("workload identity without a client id: err = %v, want a refusal naming clientId", err)
+	}
+	plain := mustRender(t, "")
+	if _, ok := plain.deployment().Template.Metadata.Labels["azure.workload.identity/use"]; ok {
+		t.Errorf("workload identity label set while disabled")
+	}
+}
+
+// publicPath reports whether an outside route may reach path: only the
+// chat endpoints (and the legal pages when asked for).
+func publicPath(path, typ string, legal bool) bool {
+	switch {
+	case (path == "/slack/" || path == "/slack") && (typ == "Prefix" || typ == "PathPrefix"):
+		return true
+	case path == "/api/messages" && typ == "Exact":
+		return true
+	case legal && (path == "/privacy" || path == "/terms") && typ == "Exact":
+		return true
+	}
+	return false
+}
+
+func TestChartIngress(t *testing.T) {
+	for _, legal := range []bool{false, true} {
+		values := "ingress: {enabled: true, className: nginx, host: onboard.contoso.com}"
+		if legal {
+			values = "ingress: {enabled: true, host: onboard.contoso.com, legalPages: true}"
+		}
+		r := mustRender(t, values)
+		var in ingressSpec
+		r.one("Ingress", &in)
+		if len(in.TLS) != 1 || !slices.Equal(in.TLS[0].Hosts, []string{"onboard.contoso.com"}) || in.TLS[0].SecretName == "" {
+			t.Errorf("Ingress TLS = %+v, want the host with a secret", in.TLS)
+		}
+		if len(in.Rules) != 1 || in.Rules[0].Host != "onboard.contoso.com" {
+			t.Fatalf("Ingress rules = %+v, want one for the host", in.Rules)
+		}
+		var paths []string
+		svc := r.one("Service", nil).Metadata.Name
+		for _, p := range in.Rules[0].HTTP.Paths {
+			paths = append(paths, p.Path)
+			if !publicPath(p.Path, p.PathType, legal) {
+				t.Errorf("Ingress routes %s (%s) from outside", p.Path, p.PathType)
+			}
+			if p.Backend.Service.Name != svc || p.Backend.Service.Port.Name != "http" {
+				t.Errorf("Ingress path %s goes to %s:%s, want %s:http", p.Path, p.Backend.Service.Name, p.Backend.Service.Port.Name, svc)
+			}
+		}
+		want := []string{"/slack/", "/api/messages"}
+		if legal {
+			want = append(want, "/privacy", "/terms")
+		}
+		if !slices.Equal(paths, want) {
+			t.Errorf("Ingress paths (legalPages %v) = %v, want %v", legal, paths, want)
+		}
+	}
+}
+
+func TestChartHTTPRoute(t *testing.T) {
+	r := mustRender(t, "httpRoute: {enabled: true, hostnames: [onboard.contoso.com], parentRefs: [{name: public, namespace: gateway-system, sectionName: https}]}")
+	var hr httpRouteSpec
+	r.one("HTTPRoute", &hr)
+	if len(hr.ParentRefs) != 1 || hr.ParentRefs[0]["sectionName"] != "https" {
+		t.Errorf("HTTPRoute parentRefs = %v, want the https listener", hr.ParentRefs)
+	}
+	var paths []string
+	for _, rule := range hr.Rules {
+		for _, m := range rule.Matches {
+			paths = append(paths, m.Path.Value)
+			if !publicPath(m.Path.Value, m.Path.Type, false) {
+				t.Errorf("HTTPRoute routes %s (%s) from outside", m.Path.Value, m.Path.Type)
+			}
+		}
+		var s serviceSpec
+		svc := r.one("Service", &s)
+		if len(rule.BackendRefs) != 1 || rule.BackendRefs[0].Name != svc.Metadata.Name || rule.BackendRefs[0].Port != s.Ports[0].Port {
+			t.Errorf("HTTPRoute backend = %+v, want %s:%d", rule.BackendRefs, svc.Metadata.Name, s.Ports[0].Port)
+		}
+	}
+	if !slices.Equal(paths, []string{"/slack/", "/api/messages"}) {
+		t.Errorf("HTTPRoute paths = %v", paths)
+	}
+	if _, err := renderChart(t, "httpRoute: {enabled: true}"); err == nil {
+		t.Errorf("an HTTPRoute without parentRefs renders")
+	}
+}
+
+func egressAllows(np networkPolicySpec, port, proto string) bool {
+	for _, e := range np.Egress {
+		for _, p := range e.Ports {
+			if portString(p.Port) == port && p.Protocol == proto {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// show prints a pointer field as its value, or <unset>.
+func show[T any](p *T) string {
+	if p == nil {
+		return "<unset>"
+	}
+	return fmt.Sprint(*p)
+}
+
+// portString gives a NetworkPolicy port, a number or a name, as text.
+func portString(p any) string {
+	return fmt.Sprint(p)
+}
+
+func TestChartNetworkPolicy(t *testing.T) {
+	r := mustRender(t, "networkPolicy: {enabled: true, ingressFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]}")
+	var np networkPolicySpec
+	r.one("NetworkPolicy", &np)
+	d := r.deployment()
+	for k, v := range np.PodSelector.MatchLabels {
+		if d.Template.Metadata.Labels[k] != v {
+			t.Errorf("NetworkPolicy selector %s=%s does not match the pod", k, v)
+		}
+	}
+	if !slices.Equal(np.PolicyTypes, []string{"Ingress", "Egress"}) {
+		t.Errorf("policyTypes = %v, want Ingress and Egress", np.PolicyTypes)
+	}
+	var in []string
+	for _, rule := range np.Ingress {
+		for _, p := range rule.Ports {
+			in = append(in, portString(p.Port))
+		}
+	}
+	if !slices.Equal(in, []string{"http", "metrics"}) {
+		t.Errorf("ingress ports = %v, want http and metrics only", in)
+	}
+	if len(np.Ingress) == 0 || len(np.Ingress[0].From) != 1 {
+		t.Errorf("ingress to http from = %v, want the ingress controller's namespace", np.Ingress)
+	}
+	for _, want := range [][2]string{{"53", "UDP"}, {"53", "TCP"}, {"443", "TCP"}} {
+		if !egressAllows(np, want[0], want[1]) {
+			t.Errorf("egress does not allow %s/%s", want[0], want[1])
+		}
+	}
+	if egressAllows(np, "6379", "TCP") {
+		t.Errorf("egress allows Redis although none is configured")
+	}
+	for _, e := range np.Egress {
+		if len(e.Ports) == 0 {
+			t.Errorf("an egress rule allows every port: %+v", e)
+		}
+	}
+}
+
+func TestChartMetricsAndAnnotations(t *testing.T) {
+	r := mustRender(t, "metrics: {port: 9464, serviceMonitor: {enabled: true, labels: {release: prom}}}\npodAnnotations: {example.com/team: helpdesk}\npodLabels: {team: helpdesk}")
+	c := r.container()
+	if v, _ := c.env("ONBOARD_METRICS_LISTEN"); v != ":9464" || c.port("metrics") != 9464 {
+		t.Errorf("ONBOARD_METRICS_LISTEN %q, container metrics port %d, want :9464 and 9464", v, c.port("metrics"))
+	}
+	var sm serviceMonitorSpec
+	m := r.one("ServiceMonitor", &sm)
+	if m.Metadata.Labels["release"] != "prom" {
+		t.Errorf("ServiceMonitor labels = %v, want release=prom", m.Metadata.Labels)
+	}
+	if len(sm.Endpoints) != 1 || sm.Endpoints[0].Port != "metrics" || sm.Endpoints[0].Path != "/metrics" {
+		t.Errorf("ServiceMonitor endpoints = %+v, want port metrics path /metrics", sm.Endpoints)
+	}
+	var s serviceSpec
+	r.one("Service", &s)
+	for k, v := range sm.Selector.MatchLabels {
+		if r.one("Service", nil).Metadata.Labels[k] != v {
+			t.Errorf("ServiceMonitor selector %s=%s does not match the Service", k, v)
+		}
+	}
+	d := r.deployment()
+	if d.Template.Metadata.Annotations["example.com/team"] != "helpdesk" || d.Template.Metadata.Annotations["checksum/config"] == "" {
+		t.Errorf("pod annotations = %v, want the value's and checksum/config", d.Template.Metadata.Annotations)
+	}
+	if d.Template.Metadata.Labels["team"] != "helpdesk" {
+		t.Errorf("pod labels = %v, want team=helpdesk", d.Template.Metadata.Labels)
+	}
+}
+
+func TestChartAccess(t *testing.T) {
+	r := mustRender(t, "access: {everyone: true, slack_channels: [C0123HELPDESK]}\nenv: {ONBOARD_LANG: nl, MICROSOFT_APP_TYPE: \"\"}")
+	c := r.container()
+	if v, _ := c.env("ONBOARD_ALLOW_EVERYONE"); v != "true" {
+		t.Errorf("ONBOARD_ALLOW_EVERYONE = %q, want true", v)
+	}
+	if _, ok := c.env("MICROSOFT_APP_TYPE"); ok {
+		t.Errorf("an empty env value renders an entry")
+	}
+	if v, _ := c.env("ONBOARD_LANG"); v != "nl" {
+		t.Errorf("ONBOARD_LANG = %q, want nl", v)
+	}
+	// The ConfigMap's file is read by the bot's own loader, which refuses
+	// unknown keys: every key the chart writes must be one it knows.
+	var cm struct {
+		Data map[string]string `yaml:"data"`
+	}
+	out, err := exec.Command(helmBinary(t), "template", "oc", chartDir, "--show-only", "templates/configmap.yaml",
+		"--set", "access.slack_channels={C0123HELPDESK}", "--set", "access.everyone=true").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(out, &cm); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(cm.Data["config.yaml"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e, err := loadEnv(func(k string) string {
+		if k == "ONBOARD_CONFIG" {
+			return path
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatalf("the bot does not accept the chart's config.yaml: %v\n%s", err, cm.Data["config.yaml"])
+	}
+	file := e.file
+	if !slices.Equal(file.Access.SlackChannels, []string{"C0123HELPDESK"}) {
+		t.Errorf("config.yaml access.slack_channels = %v, want [C0123HELPDESK]", file.Access.SlackChannels)
+	}
+	if len(file.Settings) != 0 {
+		t.Errorf("config.yaml holds settings %v besides access", file.Settings)
+	}
+}
