@@ -55,13 +55,6 @@ func TestScenarios(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios found: %v", err)
 	}
-	// scenarios/beta holds tenants whose judgement rests on beta-only or
-	// newer Graph fields (see testdata/README.md).
-	beta, err := filepath.Glob(filepath.Join("testdata", "scenarios", "beta", "*.json"))
-	if err != nil || len(beta) == 0 {
-		t.Fatalf("no beta scenarios found: %v", err)
-	}
-	files = append(files, beta...)
 	e := newEngine(t)
 	for _, file := range files {
 		name, _ := filepath.Rel(filepath.Join("testdata", "scenarios"), file)
