@@ -351,4 +351,3 @@ func (e *Evaluator) appName(id string) string {
 	}
 	return id
 }
-
