@@ -26,6 +26,16 @@ func (d *run) selectSignIns() {
 		}
 		d.signIns = append(d.signIns, s)
 	}
+	// Graph answers newest first: with no two at the same instant,
+	// reversing is the stable sort.
+	newestFirst := true
+	for i := 1; i < len(d.signIns) && newestFirst; i++ {
+		newestFirst = d.signIns[i-1].CreatedDateTime.After(d.signIns[i].CreatedDateTime)
+	}
+	if newestFirst {
+		slices.Reverse(d.signIns)
+		return
+	}
 	slices.SortStableFunc(d.signIns, func(a, b *SignIn) int { return a.CreatedDateTime.Compare(b.CreatedDateTime) })
 }
 
