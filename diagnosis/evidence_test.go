@@ -132,3 +132,28 @@ func TestEvidence(t *testing.T) {
 		}
 	})
 }
+
+// TestLogDecidesBlame: a policy the evaluator would blame is not blamed
+// for a sign-in whose log says it did not apply.
+func TestLogDecidesBlame(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t)
+	mfa := policy(func(p *diagnosis.Policy) {
+		p.ID, p.DisplayName = "mfa-all", "CA001 MFA for all"
+		p.Grant.BuiltInControls = []string{"mfa"}
+	})
+	s := signIn("a", 20, 50076, diagnosis.AppliedPolicy{ID: mfa.ID, DisplayName: mfa.DisplayName, Result: "notApplied",
+		ConditionsNotSatisfied: []string{"location"}})
+	s.AppID, s.ResourceID = exoID, exoID // not Azure management: no mandatory MFA
+	d := e.Diagnose(snapshot([]diagnosis.SignIn{s}, mfa), diagnosis.Query{User: "adele@contoso.com"}, "en")
+	f, ok := find(d, diagnosis.CodeCAMFARequired)
+	if !ok || len(f.Policies) != 0 {
+		t.Errorf("finding %+v; want ca_mfa_required naming no policy (the log says %s did not apply)", f, mfa.ID)
+	}
+	silent := signIn("b", 20, 50076)
+	silent.AppID, silent.ResourceID = exoID, exoID
+	d = e.Diagnose(snapshot([]diagnosis.SignIn{silent}, mfa), diagnosis.Query{User: "adele@contoso.com"}, "en")
+	if f, ok := find(d, diagnosis.CodeCAMFARequired); !ok || len(f.Policies) != 1 {
+		t.Errorf("finding %+v; want the evaluator to blame %s where the log is silent", f, mfa.ID)
+	}
+}
