@@ -157,3 +157,38 @@ func TestLogDecidesBlame(t *testing.T) {
 		t.Errorf("finding %+v; want the evaluator to blame %s where the log is silent", f, mfa.ID)
 	}
 }
+
+// TestManagedPolicyPending: a report-only Microsoft-managed policy that
+// targets the account with MFA it has never completed is warned of.
+func TestManagedPolicyPending(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t)
+	q := diagnosis.Query{User: "adele@contoso.com"}
+	managed := policy(func(p *diagnosis.Policy) {
+		p.ID, p.DisplayName = "ms-managed", "Microsoft-managed: Multifactor authentication for admins accessing Microsoft Admin Portals"
+		p.State, p.ManagedByMicrosoft = diagnosis.PolicyReportOnly, true
+		p.Grant.BuiltInControls = []string{"mfa"}
+		p.Conditions.Users = diagnosis.UserConditions{IncludeRoles: []string{gaRole}}
+		p.Conditions.Applications.IncludeApplications = []string{"MicrosoftAdminPortals"}
+	})
+	pending := func(d diagnosis.Diagnosis) bool {
+		return slices.ContainsFunc(d.Warnings, func(w diagnosis.Warning) bool {
+			return w.Code == diagnosis.WarnManagedPolicyPending && strings.Contains(w.Message, managed.DisplayName)
+		})
+	}
+	single := signIn("one", 30, 0)
+	single.AuthenticationRequirement = "singleFactorAuthentication"
+	if d := e.Diagnose(snapshot([]diagnosis.SignIn{single}, managed), q, "en"); !pending(d) {
+		t.Errorf("warnings %v; want managed_policy_pending for an admin who never did MFA", d.Warnings)
+	}
+	mfa := signIn("two", 20, 0)
+	mfa.AuthenticationRequirement = "multiFactorAuthentication"
+	if d := e.Diagnose(snapshot([]diagnosis.SignIn{single, mfa}, managed), q, "en"); pending(d) {
+		t.Errorf("warnings %v; the account completed MFA", d.Warnings)
+	}
+	own := managed
+	own.ManagedByMicrosoft = false
+	if d := e.Diagnose(snapshot([]diagnosis.SignIn{single}, own), q, "en"); pending(d) {
+		t.Error("a tenant's own report-only policy is not switched on by Microsoft")
+	}
+}
