@@ -77,3 +77,29 @@ func TestSurfaceSettings(t *testing.T) {
 		t.Errorf("a bad team id: exit %d stderr %q", code, stderr)
 	}
 }
+
+// TestServeLogsNoSecrets starts serve with every secret set and reads its
+// log: none appears.
+func TestServeLogsNoSecrets(t *testing.T) {
+	t.Parallel()
+	secrets := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-1-2-leaktestbottoken", "SLACK_SIGNING_SECRET": "leaktest-signing-secret",
+		"SLACK_APP_TOKEN": "xapp-1-leaktest-apptoken", "MICROSOFT_APP_PASSWORD": "leaktest-app-password",
+		"ONBOARD_GRAPH_TOKEN": "leaktest-graph-token", "ONBOARD_REDIS_URL": "redis://:leaktest-redis-pw@127.0.0.1:1/0",
+	}
+	env := map[string]string{"MICROSOFT_APP_ID": "5e9b3c2a-7d41-4f0e-9c6b-2a1d8e4f7b90", "MICROSOFT_APP_TENANT_ID": "41027a4c-bdb6-55fe-8e2c-24a65f6f4d0a",
+		"ONBOARD_GRAPH_URL": "http://127.0.0.1:1", "ONBOARD_ALLOW_EVERYONE": "true"}
+	for k, v := range secrets {
+		env[k] = v
+	}
+	srv := startServe(t, env, nil)
+	logs := srv.logs.String()
+	if !strings.Contains(logs, `"msg":"starting"`) {
+		t.Fatalf("no start-up log: %s", logs)
+	}
+	for k, v := range secrets {
+		if strings.Contains(logs, strings.TrimPrefix(v, "redis://:")[:16]) {
+			t.Errorf("the log holds %s", k)
+		}
+	}
+}

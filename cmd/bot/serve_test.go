@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,14 +25,32 @@ import (
 type started struct {
 	s               *server
 	public, metrics string
-	logs            *bytes.Buffer
+	logs            *syncBuffer
+}
+
+// syncBuffer is a buffer the server's goroutines write while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // startServe builds serve from env, lets adjust change it, and serves it
 // on two loopback ports until the test ends.
 func startServe(t *testing.T, env map[string]string, adjust func(*server)) started {
 	t.Helper()
-	var logs bytes.Buffer
+	var logs syncBuffer
 	s, err := buildServer(t.Context(), environ(env), slogTo(&logs))
 	if err != nil {
 		t.Fatalf("buildServer: %v", err)
