@@ -259,3 +259,12 @@ func (s softCache) SetBytes(ctx context.Context, key string, b []byte, ttl time.
 	_ = s.c.SetBytes(ctx, key, b, ttl)
 	return nil
 }
+
+// Claim lets a run read for itself when Redis does not answer.
+func (s softCache) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := s.c.Claim(ctx, key, ttl)
+	if err != nil {
+		return true, nil
+	}
+	return ok, nil
+}
