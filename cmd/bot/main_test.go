@@ -401,9 +401,15 @@ func TestServeTeams(t *testing.T) {
 	}
 	wctx, wcancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer wcancel()
-	replies := bf.Wait(wctx, 1)
-	if len(replies) != 1 || !strings.Contains(replies[0].String(), "CA015") || !strings.Contains(replies[0].Path, "messageid=1700000000001/activities/1700000000001") {
-		t.Errorf("replies = %v", replies)
+	// First the acknowledgement, then the card, both in the thread.
+	replies := bf.Wait(wctx, 2)
+	if len(replies) != 2 || !strings.Contains(replies[1].String(), "CA015") || !strings.Contains(replies[1].String(), "AdaptiveCard") {
+		t.Fatalf("replies = %v", replies)
+	}
+	for _, r := range replies {
+		if !strings.Contains(r.Path, "messageid=1700000000001/activities/") {
+			t.Errorf("reply outside the thread: %s", r.Path)
+		}
 	}
 }
 
