@@ -187,7 +187,8 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	// The surfaces enqueue jobs; the service's workers run and deliver them.
+	// The service's workers run every surface's queued jobs; at shutdown
+	// they finish what runs and answer what cannot.
 	s.runs = append(s.runs, s.service.Work)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
@@ -265,10 +266,13 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		for _, srv := range servers {
 			errs = append(errs, srv.Shutdown(shutdownCtx))
 		}
-		if cerr := s.store.Close(); cerr != nil {
-			s.log.Warn("store close", slog.String("component", "serve"), slog.Any("err", cerr))
-		}
 		return errors.Join(errs...)
 	})
-	return g.Wait()
+	err := g.Wait()
+	// The store closes last: the workers deliver, audit and acknowledge
+	// through it until they have stopped.
+	if cerr := s.store.Close(); cerr != nil {
+		s.log.Warn("store close", slog.String("component", "serve"), slog.Any("err", cerr))
+	}
+	return err
 }
