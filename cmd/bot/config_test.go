@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -100,6 +101,45 @@ func TestServeLogsNoSecrets(t *testing.T) {
 	for k, v := range secrets {
 		if strings.Contains(logs, strings.TrimPrefix(v, "redis://:")[:16]) {
 			t.Errorf("the log holds %s", k)
+		}
+	}
+}
+
+// TestConfigFileScalars: a YAML file may spell settings as YAML does
+// (true, numbers), not only as strings.
+func TestConfigFileScalars(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	body := "ONBOARD_ALLOW_EVERYONE: true\nONBOARD_GRAPH_URL: http://127.0.0.1:1\nONBOARD_GRAPH_TOKEN: tok\n" +
+		"SLACK_BOT_TOKEN: xoxb-1-2-scalars\nSLACK_SIGNING_SECRET: 12345\nONBOARD_SLACK_TEAMS: T0001,T0002\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := buildServer(t.Context(), environ(map[string]string{"ONBOARD_CONFIG": p}), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("buildServer: %v", err)
+	}
+	if !s.cfg.AllowEveryone {
+		t.Error("ONBOARD_ALLOW_EVERYONE: true in the file was not read")
+	}
+	e, err := loadEnv(environ(map[string]string{"ONBOARD_CONFIG": p}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slackConfig(e).Teams; !cmp.Equal(got, []string{"T0001", "T0002"}) {
+		t.Errorf("ONBOARD_SLACK_TEAMS from the file = %q", got)
+	}
+}
+
+func TestMetricsNeverOnThePublicPort(t *testing.T) {
+	t.Parallel()
+	for _, env := range []map[string]string{
+		{"ONBOARD_METRICS_LISTEN": ":8080"},
+		{"ONBOARD_LISTEN": "0.0.0.0:9090"},
+		{"ONBOARD_LISTEN": ":7000", "ONBOARD_METRICS_LISTEN": "127.0.0.1:7000"},
+	} {
+		if code, _, stderr := runBot(t, env, "serve"); code != exitUsage || !strings.Contains(stderr, "ONBOARD_METRICS_LISTEN") {
+			t.Errorf("%v: exit %d stderr %q; want 2 naming ONBOARD_METRICS_LISTEN", env, code, stderr)
 		}
 	}
 }
