@@ -817,3 +817,20 @@ func TestChartAccess(t *testing.T) {
 		t.Errorf("config.yaml holds settings %v besides access", file.Settings)
 	}
 }
+
+// TestChartValuesSchema: values.schema.json turns a typo or a floating tag
+// into a refusal instead of a silently ignored setting.
+func TestChartValuesSchema(t *testing.T) {
+	for _, tt := range []struct{ values, want string }{
+		{"replicas: 2", "replicas"},
+		{"image: {repository: onboard-check, tag: latest}", "tag"},
+		{"access: {slack_channel: [C1]}", "slack_channel"},
+		{"metrics: {port: 8080}", "port"},
+		{"redis: {url: \"localhost:6379\"}", "url"},
+	} {
+		_, err := renderChart(t, tt.values)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("helm template with %q: err = %v, want a refusal naming %s", tt.values, err, tt.want)
+		}
+	}
+}
