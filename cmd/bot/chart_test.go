@@ -613,10 +613,11 @@ func publicPath(path, typ string, legal bool) bool {
 }
 
 func TestChartIngress(t *testing.T) {
-	for _, legal := range []bool{false, true} {
+	for _, legal := range []bool{true, false} {
+		// The default routes the privacy and terms pages the Teams manifest links.
 		values := "ingress: {enabled: true, className: nginx, host: onboard.contoso.com}"
-		if legal {
-			values = "ingress: {enabled: true, host: onboard.contoso.com, legalPages: true}"
+		if !legal {
+			values = "ingress: {enabled: true, host: onboard.contoso.com, legalPages: false}"
 		}
 		r := mustRender(t, values)
 		var in ingressSpec
@@ -659,7 +660,7 @@ func TestChartHTTPRoute(t *testing.T) {
 	for _, rule := range hr.Rules {
 		for _, m := range rule.Matches {
 			paths = append(paths, m.Path.Value)
-			if !publicPath(m.Path.Value, m.Path.Type, false) {
+			if !publicPath(m.Path.Value, m.Path.Type, true) {
 				t.Errorf("HTTPRoute routes %s (%s) from outside", m.Path.Value, m.Path.Type)
 			}
 		}
@@ -669,8 +670,8 @@ func TestChartHTTPRoute(t *testing.T) {
 			t.Errorf("HTTPRoute backend = %+v, want %s:%d", rule.BackendRefs, svc.Metadata.Name, s.Ports[0].Port)
 		}
 	}
-	if !slices.Equal(paths, []string{"/slack/", "/api/messages"}) {
-		t.Errorf("HTTPRoute paths = %v", paths)
+	if !slices.Equal(paths, []string{"/slack/", "/api/messages", "/privacy", "/terms"}) {
+		t.Errorf("HTTPRoute paths = %v, want /slack/, /api/messages, /privacy, /terms", paths)
 	}
 	if _, err := renderChart(t, "httpRoute: {enabled: true}"); err == nil {
 		t.Errorf("an HTTPRoute without parentRefs renders")

@@ -286,9 +286,22 @@ func TestDiagnosisSchemaCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The document's severity table puts each code in its code's row.
+	for _, line := range strings.Split(string(doc), "\n") {
+		sev, codes, ok := strings.Cut(strings.TrimPrefix(line, "| "), " | ")
+		if !ok || !slices.Contains([]string{"critical", "warning", "info"}, sev) {
+			continue
+		}
+		for _, c := range strings.Split(strings.Trim(codes, " |"), ", ") {
+			code := diagnosis.FindingCode(strings.Trim(c, "`"))
+			if got := code.Severity(); string(got) != sev {
+				t.Errorf("docs/diagnosis-schema.md lists %s as %s; the code says %s", code, sev, got)
+			}
+		}
+	}
 	for _, c := range inCode {
 		if !bytes.Contains(doc, []byte("`"+c+"`")) {
-			t.Errorf("docs/diagnosis-schema.md does not describe finding %s", c)
+			t.Errorf("docs/diagnosis-schema.md does not list finding %s", c)
 		}
 	}
 	var warnings []string
@@ -299,7 +312,8 @@ func TestDiagnosisSchemaCodes(t *testing.T) {
 		}
 	}
 	for _, w := range []diagnosis.WarningCode{diagnosis.WarnSignInLogsUnavailable, diagnosis.WarnPoliciesUnavailable,
-		diagnosis.WarnMembershipsUnavailable, diagnosis.WarnNoSignInsInWindow, diagnosis.WarnPartialSignIns} {
+		diagnosis.WarnMembershipsUnavailable, diagnosis.WarnNoSignInsInWindow, diagnosis.WarnPartialSignIns,
+		diagnosis.WarnConditionUnreadable} {
 		if !slices.Contains(warnings, string(w)) {
 			t.Errorf("schema lacks warning code %s", w)
 		}
