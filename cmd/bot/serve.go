@@ -187,6 +187,9 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	// The service's workers run every surface's queued jobs; at shutdown
+	// they finish what runs and answer what cannot.
+	s.runs = append(s.runs, s.service.Work)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux.HandleFunc("GET /privacy", s.handlePrivacy)
@@ -266,10 +269,13 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		if rerr := s.runner.Shutdown(shutdownCtx); rerr != nil {
 			s.log.Warn("in-flight diagnoses cut off at shutdown", slog.String("component", "serve"), slog.Any("err", rerr))
 		}
-		if cerr := s.store.Close(); cerr != nil {
-			s.log.Warn("store close", slog.String("component", "serve"), slog.Any("err", cerr))
-		}
 		return errors.Join(errs...)
 	})
-	return g.Wait()
+	err := g.Wait()
+	// The store closes last: the workers deliver, audit and acknowledge
+	// through it until they have stopped.
+	if cerr := s.store.Close(); cerr != nil {
+		s.log.Warn("store close", slog.String("component", "serve"), slog.Any("err", cerr))
+	}
+	return err
 }

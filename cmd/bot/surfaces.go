@@ -53,7 +53,7 @@ func validateSurfaces(e env) (chat bool, err error) {
 func (s *server) mountSurfaces(_ context.Context, e env) error {
 	log := s.log.With(slog.String("component", "serve"))
 	if c := slackConfig(e); c.Enabled() {
-		sl, err := slack.New(c, slack.Deps{Service: s.service, Runner: s.runner, Dedup: s.store, Logger: s.log})
+		sl, err := slack.New(c, slack.Deps{Service: s.service, Dedup: s.store, Logger: s.log})
 		if err != nil {
 			return joinConfigErrors(err)
 		}
