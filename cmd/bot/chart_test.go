@@ -835,3 +835,68 @@ func TestChartValuesSchema(t *testing.T) {
 		}
 	}
 }
+
+// renderNotes renders NOTES.txt, which helm template leaves out, by copying
+// the chart and wrapping the notes in a template of their own.
+func renderNotes(t *testing.T, args ...string) string {
+	t.Helper()
+	helm := helmBinary(t)
+	dir := filepath.Join(t.TempDir(), "onboard-check")
+	if err := os.CopyFS(dir, os.DirFS(chartDir)); err != nil {
+		t.Fatal(err)
+	}
+	notes, err := os.ReadFile(filepath.Join(dir, "templates", "NOTES.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := "notes: |\n  " + strings.ReplaceAll(string(notes), "\n", "\n  ")
+	if err := os.WriteFile(filepath.Join(dir, "templates", "notes-test.yaml"), []byte(wrapped), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(helm, append([]string{"template", "oc", dir, "--show-only", "templates/notes-test.yaml"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("render NOTES.txt: %v\n%s", err, out)
+	}
+	var doc struct {
+		Notes string `yaml:"notes"`
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Notes
+}
+
+// TestChartNotes: the Secret command NOTES.txt prints can be pasted as it is.
+func TestChartNotes(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"--set", "redis.inSecret=true"},
+		{"--set", "workloadIdentity.enabled=true", "--set", "workloadIdentity.clientId=x", "--set", "ingress.enabled=true"},
+	} {
+		notes := renderNotes(t, args...)
+		var cmd []string
+		for _, line := range strings.Split(notes, "\n") {
+			line = strings.TrimSpace(line)
+			if strings.HasPrefix(line, "kubectl") && strings.Contains(line, "create secret generic") || len(cmd) > 0 && strings.HasPrefix(line, "--from-literal") {
+				cmd = append(cmd, line)
+			} else if len(cmd) > 0 {
+				break
+			}
+		}
+		if len(cmd) < 2 {
+			t.Fatalf("notes %v hold no kubectl create secret command:\n%s", args, notes)
+		}
+		for i, line := range cmd {
+			if last := i == len(cmd)-1; strings.HasSuffix(line, `\`) == last {
+				t.Errorf("notes %v: line %q of the Secret command: continuation wrong", args, line)
+			}
+		}
+		withWI := slices.Contains(args, "workloadIdentity.enabled=true")
+		if strings.Contains(notes, "AZURE_CLIENT_SECRET") == withWI {
+			t.Errorf("notes %v: AZURE_CLIENT_SECRET suggested = %v with workload identity %v", args, !withWI, withWI)
+		}
+		if slices.Contains(args, "ingress.enabled=true") && !strings.Contains(notes, "/api/messages") {
+			t.Errorf("notes %v do not say where to point Slack and Teams", args)
+		}
+	}
+}
