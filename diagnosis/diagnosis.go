@@ -126,6 +126,14 @@ const (
 	WarnMembershipsUnavailable WarningCode = "memberships_unavailable"
 	WarnNoSignInsInWindow      WarningCode = "no_sign_ins_in_window"
 	WarnPartialSignIns         WarningCode = "partial_sign_ins"
+	// WarnConditionUnreadable names a policy whose applying to the account
+	// depends on something the bot cannot read (insider risk, an app or
+	// device filter, an authentication context, a guest's home tenant).
+	WarnConditionUnreadable WarningCode = "condition_unreadable"
+	// WarnManagedPolicyPending names a Microsoft-managed policy, still
+	// report-only, that targets the account with a control no sign-in in
+	// the window shows it meeting: Microsoft switches such policies on.
+	WarnManagedPolicyPending WarningCode = "managed_policy_pending"
 )
 
 // Warning says what the diagnosis could not see. A source fills Reason (a

@@ -32,6 +32,7 @@ type Memory struct {
 	rates     map[string]*rateLog
 	audit     []AuditEntry // a ring of at most auditCap entries
 	auditNext int          // where the next entry goes once the ring is full
+	queue     memQueue
 	nextSweep time.Time
 }
 
@@ -59,6 +60,7 @@ func NewMemory(now func() time.Time, opts ...Option) *Memory {
 		auditCap: o.auditCap,
 		values:   map[string]memValue{},
 		rates:    map[string]*rateLog{},
+		queue:    memQueue{cap: o.queueCap, signal: make(chan struct{})},
 	}
 }
 
@@ -272,6 +274,27 @@ func (m *Memory) Recent(ctx context.Context, n int) ([]AuditEntry, error) {
 	return out, nil
 }
 
+// List implements Audit.
+func (m *Memory) List(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx, "list audit"); err != nil {
+		return nil, err
+	}
+	size := len(m.audit)
+	out := []AuditEntry{}
+	for i := range size {
+		e := m.audit[((m.auditNext-1-i)%size+size)%size]
+		if !f.match(e) {
+			continue
+		}
+		if out = append(out, e); f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
 // Bytes implements Cache. The slice returned is the caller's.
 func (m *Memory) Bytes(ctx context.Context, key string) ([]byte, bool, error) {
 	b, err := m.get(ctx, "cache get", m.keys.cache(key))
@@ -311,6 +334,8 @@ func (m *Memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
-	m.values, m.rates, m.audit = nil, nil, nil
+	m.values, m.rates, m.audit, m.queue.jobs = nil, nil, nil, nil
+	close(m.queue.signal) // wake waiting Takes, which then fail
+	m.queue.signal = make(chan struct{})
 	return nil
 }

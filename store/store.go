@@ -55,7 +55,8 @@ type AuditEntry struct {
 	Requester    string // surface user id or AAD object id
 	Conversation string // channel or conversation id, and "/thread" inside a thread
 	Action       string // "check", "recheck", "details", "signins", "policy", "whatif", "button.details", …
-	Target       string // the account disclosed or asked about: object id, else as typed
+	Target       string // the account disclosed or asked about: its UPN, else as typed
+	TargetID     string // the account's object id, when it was found
 	Verdict      string // the diagnosis verdict, for check and recheck
 	Refusal      string // why nothing was disclosed ("not_allowed", "foreign_team", …); empty when answered
 	DiagnosisID  string // the stored diagnosis the answer came from
@@ -92,13 +93,30 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
 }
 
-// Audit is the append-only log of diagnoses run.
+// AuditFilter selects audit entries; zero fields select everything.
+type AuditFilter struct {
+	Since     time.Time // entries at or after Since
+	Requester string    // entries of this requester id
+	User      string    // entries about this account: its UPN or object id, case-insensitive
+	Limit     int       // at most Limit entries; 0 means no limit
+}
+
+// match reports whether e passes f.
+func (f AuditFilter) match(e AuditEntry) bool {
+	return (f.Since.IsZero() || !e.Time.Before(f.Since)) &&
+		(f.Requester == "" || e.Requester == f.Requester) &&
+		(f.User == "" || strings.EqualFold(e.Target, f.User) || strings.EqualFold(e.TargetID, f.User))
+}
+
+// Audit is the append-only log of disclosures and refusals.
 type Audit interface {
 	// Append adds e to the log. Entries are dropped only when the log holds
 	// more than its cap, oldest first.
 	Append(ctx context.Context, e AuditEntry) error
 	// Recent returns up to n entries, newest first.
 	Recent(ctx context.Context, n int) ([]AuditEntry, error)
+	// List returns the entries f selects, newest first.
+	List(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
 // Cache keeps opaque bytes for a while (graph caches policies and named
@@ -116,6 +134,8 @@ type Store interface {
 	Limiter
 	Audit
 	Cache
+	Queue
+	Budget
 	// Ping reports whether the store can be used; /readyz calls it.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.
@@ -128,10 +148,11 @@ type Option func(*options)
 type options struct {
 	prefix   string
 	auditCap int
+	queueCap int
 }
 
 func newOptions(opts []Option) options {
-	o := options{auditCap: DefaultAuditCap}
+	o := options{auditCap: DefaultAuditCap, queueCap: DefaultQueueCap}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -166,12 +187,18 @@ const keyVersion = "onboard:v1:"
 //	onboard:v1:rate:<key>:<window in ms>
 //	onboard:v1:cache:<key>
 //	onboard:v1:audit
+//	onboard:v1:budget:<key>:<period in ms>
+//	onboard:v1:jobs                                   (a stream; consumer group "workers")
 type keys struct{ prefix string }
 
 func (k keys) diag(id string) string   { return k.prefix + keyVersion + "diag:" + id }
 func (k keys) dedup(key string) string { return k.prefix + keyVersion + "dedup:" + key }
 func (k keys) cache(key string) string { return k.prefix + keyVersion + "cache:" + key }
 func (k keys) audit() string           { return k.prefix + keyVersion + "audit" }
+func (k keys) budget(key string, period time.Duration) string {
+	return k.prefix + keyVersion + "budget:" + key + ":" + strconv.FormatInt(period.Milliseconds(), 10)
+}
+func (k keys) jobs() string { return k.prefix + keyVersion + "jobs" }
 func (k keys) thread(t Thread) string {
 	return k.prefix + keyVersion + "thread:" + threadPart(t.Surface) + ":" + threadPart(t.Channel) + ":" + threadPart(t.Thread)
 }

@@ -26,6 +26,8 @@ func TestConfigValidate(t *testing.T) {
 		{"bad API URL", slack.Config{BotToken: botToken, SigningSecret: secret, APIURL: "ftp://x"}, []string{"SLACK_API_URL"}},
 		{"everything wrong", slack.Config{BotToken: "x", AppToken: "y", APIURL: "::"}, []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL"}},
 		{"nothing but an API URL", slack.Config{APIURL: "http://x/"}, []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}},
+		{"other teams", slack.Config{BotToken: botToken, SigningSecret: secret, Teams: []string{"T03E94MJU", "E013Y3SHLAY"}}, nil},
+		{"a team id that is none", slack.Config{BotToken: botToken, SigningSecret: secret, Teams: []string{"T03E94MJU", "contoso"}}, []string{"ONBOARD_SLACK_TEAMS"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.cfg.Validate()

@@ -26,40 +26,115 @@ type target struct {
 	channel     string
 	thread      string        // thread_ts to reply in; "" posts a new message
 	user        string        // the requester, for replies only they see
+	team        string        // the requester's workspace
 	responseURL secret.Secret // slash commands and buttons: the fallback, and the way for private replies
 	private     bool          // only the requester may see the reply (not a helpdesk channel, a refusal)
+	// ephemeralAck: the request was acknowledged with an ephemeral message
+	// (a slash command), which the response_url can replace in place.
+	ephemeralAck bool
 }
 
-// spawn runs a job in the background, with the service's budget, and
-// delivers its reply.
-func (s *Server) spawn(ctx context.Context, job handlers.Job, to target) {
-	err := s.svc.Dispatch(ctx, s.runner, job, func(ctx context.Context, reply handlers.Reply) { s.deliver(ctx, reply, to) })
-	if err != nil {
-		s.log.Warn("job not started; shutting down", slog.Any("err", err))
-	}
+// route is a target as a queued job carries it, so that any replica can
+// deliver the reply. It holds the response_url, a credential: a route is
+// never logged.
+type route struct {
+	Channel      string `json:"channel"`
+	Thread       string `json:"thread_ts,omitempty"`
+	User         string `json:"user,omitempty"`
+	Team         string `json:"team,omitempty"`
+	ResponseURL  string `json:"response_url,omitempty"`
+	Private      bool   `json:"private,omitempty"`
+	EphemeralAck bool   `json:"ephemeral_ack,omitempty"`
 }
 
-// later delivers a reply that is ready now from the background, so that
-// the request is acknowledged first.
-func (s *Server) later(ctx context.Context, reply handlers.Reply, to target) {
-	err := s.runner.Go(context.WithoutCancel(ctx), func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, 2*apiTimeout+maxRetryAfter)
-		defer cancel()
-		s.deliver(ctx, reply, to)
-	})
-	if err != nil {
-		s.log.Warn("reply not sent; shutting down", slog.Any("err", err))
+func (t target) route() []byte {
+	b, _ := json.Marshal(route{Channel: t.channel, Thread: t.thread, User: t.user, Team: t.team,
+		ResponseURL: t.responseURL.Reveal(), Private: t.private, EphemeralAck: t.ephemeralAck})
+	return b
+}
+
+// targetOf decodes a route; its response_url is checked again, since the
+// route may come from a shared queue.
+func (s *Server) targetOf(b []byte) (target, error) {
+	var r route
+	if err := json.Unmarshal(b, &r); err != nil {
+		return target{}, errors.New("slack: route not readable")
 	}
+	if r.Channel == "" && r.ResponseURL == "" {
+		return target{}, errors.New("slack: route names no channel and no response_url")
+	}
+	return target{channel: r.Channel, thread: r.Thread, user: r.User, team: r.Team,
+		responseURL: s.hooks.responseURL(r.ResponseURL), private: r.Private, ephemeralAck: r.EphemeralAck}, nil
+}
+
+// enqueue hands a prepared job to the service's workers, its reply to come
+// back through Deliver; it returns the failure to tell the requester when
+// the job cannot be queued (a full queue, a restart).
+func (s *Server) enqueue(ctx context.Context, job handlers.Job, lang string, to target) (handlers.Reply, bool) {
+	if err := s.svc.Enqueue(ctx, job, to.route()); err != nil {
+		r := s.svc.Failure(ctx, lang, err)
+		r.Ephemeral = true
+		return r, false
+	}
+	return handlers.Reply{}, true
+}
+
+// Deliver posts the reply of a queued job (handlers.Deliverer); it runs on
+// whichever replica ran the job. A reply that finds no way to the
+// requester is an error.
+func (s *Server) Deliver(ctx context.Context, rt []byte, reply handlers.Reply) error {
+	to, err := s.targetOf(rt)
+	if err != nil {
+		return err
+	}
+	shown := s.progress.take(rt)
+	if shown.ts != "" && !to.private && !reply.Ephemeral {
+		// A progress message was posted in the thread: the reply takes
+		// its place.
+		if err := s.update(ctx, to, shown.ts, Render(reply, s.svc.Messages())); err == nil {
+			if reply.Kind == handlers.ReplyDiagnosis && to.thread == "" {
+				s.svc.LinkThread(ctx, handlers.SurfaceSlack, to.channel, shown.ts, reply.DiagnosisID)
+			}
+			return nil
+		}
+	}
+	if !s.deliver(ctx, reply, to) {
+		return errors.New("slack: reply lost, Slack took it no way")
+	}
+	if shown.ephemeral && to.ephemeralAck && to.responseURL.IsSet() && !(to.private || reply.Ephemeral) {
+		// The reply went to the channel; the requester's own "12 checks
+		// ahead" note goes.
+		if err := s.respondRaw(ctx, to.responseURL, map[string]any{"delete_original": true}); err != nil {
+			s.log.Debug("progress note not removed", slog.Any("err", err))
+		}
+	}
+	return nil
+}
+
+// Resolve turns a mention in a queued job into an email
+// (handlers.Deliverer).
+func (s *Server) Resolve(ctx context.Context, _ []byte, t handlers.Target) (string, error) {
+	return s.resolve(ctx, t)
+}
+
+// deliverNow posts a reply that is ready before the acknowledgement (a
+// refusal, a usage note), bounded so that Slack still gets its answer in
+// time; no job is queued for it.
+func (s *Server) deliverNow(ctx context.Context, reply handlers.Reply, to target) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), nowTimeout)
+	defer cancel()
+	s.deliver(ctx, reply, to)
 }
 
 // deliver posts a reply. Public replies go in the channel with
 // chat.postMessage, so that a diagnosis has a thread; a new diagnosis's
 // thread is then linked to it. Private replies, and public ones the bot
 // cannot post, go through the response_url, else as an ephemeral message.
-// Every failure is logged; a reply that finds no way at all is an Error.
-func (s *Server) deliver(ctx context.Context, reply handlers.Reply, to target) {
+// A private reply to a slash command replaces its acknowledgement. Every
+// failure is logged; deliver reports whether the reply found a way.
+func (s *Server) deliver(ctx context.Context, reply handlers.Reply, to target) bool {
 	if reply.Kind == handlers.ReplyDuplicate || reply.Kind == "" {
-		return
+		return true
 	}
 	msgs := s.svc.Messages()
 	m := Render(reply, msgs)
@@ -72,7 +147,7 @@ func (s *Server) deliver(ctx context.Context, reply handlers.Reply, to target) {
 			if reply.Kind == handlers.ReplyDiagnosis && to.thread == "" {
 				s.svc.LinkThread(ctx, handlers.SurfaceSlack, to.channel, ts, reply.DiagnosisID)
 			}
-			return
+			return true
 		}
 		s.log.Warn("chat.postMessage failed; answering another way", slog.String("channel_id", to.channel), slog.Any("err", err))
 		if notMember(err) {
@@ -80,21 +155,22 @@ func (s *Server) deliver(ctx context.Context, reply handlers.Reply, to target) {
 		}
 	}
 	if to.responseURL.IsSet() {
-		err := s.respond(ctx, to.responseURL, m, !private)
+		err := s.respond(ctx, to.responseURL, m, !private, private && to.ephemeralAck)
 		if err == nil {
-			return
+			return true
 		}
 		s.log.Warn("response_url failed", slog.String("channel_id", to.channel), slog.Any("err", err))
 	}
 	if to.user != "" && to.channel != "" {
 		_, err := s.send(ctx, false, func(ctx context.Context) (string, error) { return s.postEphemeral(ctx, to, m) })
 		if err == nil {
-			return
+			return true
 		}
 		s.log.Warn("chat.postEphemeral failed", slog.String("channel_id", to.channel), slog.Any("err", err))
 	}
 	s.log.Error("reply lost: Slack took it no way", slog.String("channel_id", to.channel),
 		slog.String("requester_id", to.user), slog.String("kind", string(reply.Kind)))
+	return false
 }
 
 // send makes one Web API post and decides, beside Slack's answer, whether
@@ -168,18 +244,25 @@ func (s *Server) postEphemeral(ctx context.Context, to target, m Message) (strin
 }
 
 // respond posts m to a slash command's or button's response_url: for
-// everyone in the channel when public, else for the requester only.
-// Neither the URL nor anything derived from it appears in the error.
+// everyone in the channel when public, else for the requester only;
+// replace puts it in place of the message the URL belongs to (a slash
+// command's ephemeral acknowledgement).
 // https://api.slack.com/interactivity/handling#message_responses
-func (s *Server) respond(ctx context.Context, responseURL secret.Secret, m Message, public bool) error {
+func (s *Server) respond(ctx context.Context, responseURL secret.Secret, m Message, public, replace bool) error {
 	payload := struct {
 		Message
 		ResponseType    string `json:"response_type"`
 		ReplaceOriginal bool   `json:"replace_original"`
-	}{Message: m, ResponseType: "ephemeral"}
+	}{Message: m, ResponseType: "ephemeral", ReplaceOriginal: replace}
 	if public {
 		payload.ResponseType = "in_channel"
 	}
+	return s.respondRaw(ctx, responseURL, payload)
+}
+
+// respondRaw posts a JSON payload to a response_url. Neither the URL nor
+// anything derived from it appears in the error.
+func (s *Server) respondRaw(ctx context.Context, responseURL secret.Secret, payload any) error {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("response_url: %w", err)

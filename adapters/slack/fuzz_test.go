@@ -70,3 +70,22 @@ func TestStripBot(t *testing.T) {
 		t.Errorf("stripBot without a bot id = %q", got)
 	}
 }
+
+// FuzzParseCommandJSON is the Socket Mode form of a slash command; the
+// requester's team is the user's own team when Slack names it.
+func FuzzParseCommandJSON(f *testing.F) {
+	f.Add([]byte(`{"command":"/onboard-check","text":"adele@contoso.com","user_id":"W111","channel_id":"C111","team_id":"T111","enterprise_id":"E111","response_url":"https://hooks.slack.com/commands/T111/111/xxxxx","trigger_id":"111.111.xxx"}`))
+	f.Add([]byte(`{"user_id":"U1","channel_id":"C1","team_id":"T1","user_team":"T9","enterprise_id":"E1"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c, err := parseCommandJSON(body)
+		if err != nil {
+			return
+		}
+		if c.UserID == "" || c.ChannelID == "" {
+			t.Errorf("parseCommandJSON accepted a command without user or channel: %+v", c)
+		}
+		if r := c.requester(); r.Enterprise != "" && r.Team != c.TeamID {
+			t.Errorf("requester %+v: an organisation claimed for a team (%q) not of the workspace %q", r, r.Team, c.TeamID)
+		}
+	})
+}

@@ -2,9 +2,7 @@ package slack
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"log/slog"
+	"fmt"
 
 	"github.com/onboard-check/onboard-check/handlers"
 )
@@ -39,23 +37,20 @@ func (s *Server) admit(ctx context.Context, req handlers.Request, who requester)
 	return handlers.Reply{}, true
 }
 
-// refuse turns a requester away politely; reason is a short machine word.
-func (s *Server) refuse(_ context.Context, req handlers.Request, reason string) handlers.Reply {
-	s.log.Info("request refused", slog.String("reason", reason), slog.String("requester_id", req.Requester.ID),
-		slog.String("channel_id", req.Conversation.Channel))
-	lang := s.svc.Lang(req.Lang)
-	return handlers.Reply{Kind: handlers.ReplyRefusal, Lang: lang, Text: s.svc.T(lang, "refusal.not_allowed"), Ephemeral: true}
+// refuse turns a requester away politely, audited by the service; reason
+// is a short machine word ("foreign_team", "unauthenticated").
+func (s *Server) refuse(ctx context.Context, req handlers.Request, reason string) handlers.Reply {
+	r := s.svc.Refuse(ctx, req, reason)
+	r.Ephemeral = true
+	return r
 }
 
-// failure is the reply to an unexpected error: logged once under an
-// incident id that the requester is told.
-func (s *Server) failure(_ context.Context, lang, doing string, err error) handlers.Reply {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	id := hex.EncodeToString(b[:])
-	s.log.Error(doing, slog.String("incident", id), slog.Any("err", err))
-	lang = s.svc.Lang(lang)
-	return handlers.Reply{Kind: handlers.ReplyFailure, Lang: lang, Text: s.svc.T(lang, "failure.internal", "incident", id), Incident: id, Ephemeral: true}
+// failure is the reply to an unexpected error, through the service's one
+// path for them (logged once under an incident id the requester is told).
+func (s *Server) failure(ctx context.Context, lang string, err error) handlers.Reply {
+	r := s.svc.Failure(ctx, lang, err)
+	r.Ephemeral = true
+	return r
 }
 
 // command prepares a slash command, starts its slow part and returns the
@@ -68,7 +63,6 @@ func (s *Server) command(ctx context.Context, c command, deliveryID string) ack 
 		Requester:    handlers.Principal{ID: c.UserID},
 		Conversation: handlers.Conversation{Team: c.TeamID, Channel: c.ChannelID},
 		Text:         c.Text, Lang: s.locale(ctx, c.UserID),
-		Resolve: s.resolve,
 	}
 	if r, ok := s.admit(ctx, req, c.requester()); !ok {
 		return ackOf(r)
@@ -76,11 +70,14 @@ func (s *Server) command(ctx context.Context, c command, deliveryID string) ack 
 	req.Requester.Groups = s.groupsOf(ctx, c.UserID)
 	job, reply, err := s.svc.Prepare(ctx, req)
 	if err != nil {
-		return ackOf(s.failure(ctx, req.Lang, "prepare slash command", err))
+		return ackOf(s.failure(ctx, req.Lang, fmt.Errorf("prepare slash command: %w", err)))
 	}
 	if !job.Empty() {
-		s.spawn(ctx, job, target{channel: c.ChannelID, user: c.UserID, responseURL: s.hooks.responseURL(c.ResponseURL),
-			private: !s.svc.Public(c.ChannelID)})
+		to := target{channel: c.ChannelID, user: c.UserID, team: c.requester().Team, responseURL: s.hooks.responseURL(c.ResponseURL),
+			private: !s.svc.Public(c.ChannelID), ephemeralAck: true}
+		if r, ok := s.enqueue(ctx, job, req.Lang, to); !ok {
+			return ackOf(r)
+		}
 	}
 	if reply.Kind == handlers.ReplyDuplicate {
 		return ack{ResponseType: "ephemeral"}
@@ -149,21 +146,22 @@ func (s *Server) event(ctx context.Context, env envelope) {
 		Requester:    handlers.Principal{ID: ev.User},
 		Conversation: handlers.Conversation{Team: env.TeamID, Channel: ev.Channel, Thread: thread},
 		Text:         text, Lang: s.locale(ctx, ev.User),
-		Resolve: s.resolve,
 	}
 	// A direct message is seen only by the requester and the bot.
-	to := target{channel: ev.Channel, thread: thread, user: ev.User, private: !direct && !s.svc.Public(ev.Channel)}
+	to := target{channel: ev.Channel, thread: thread, user: ev.User, team: env.requester().Team,
+		private: !direct && !s.svc.Public(ev.Channel)}
 	if r, ok := s.admit(ctx, req, env.requester()); !ok {
 		if addressed {
 			to.private = true
-			s.later(ctx, r, to)
+			s.deliverNow(ctx, r, to)
 		}
 		return
 	}
 	req.Requester.Groups = s.groupsOf(ctx, ev.User)
 	job, reply, err := s.svc.Prepare(ctx, req)
 	if err != nil {
-		s.later(ctx, s.failure(ctx, req.Lang, "prepare event", err), target{channel: ev.Channel, thread: thread, user: ev.User, private: true})
+		to.private = true
+		s.deliverNow(ctx, s.failure(ctx, req.Lang, fmt.Errorf("prepare event: %w", err)), to)
 		return
 	}
 	if reply.Kind == handlers.ReplyDuplicate {
@@ -173,13 +171,16 @@ func (s *Server) event(ctx context.Context, env envelope) {
 		return // say nothing in threads that are not the bot's
 	}
 	if !job.Empty() {
-		s.spawn(ctx, job, to)
+		if r, ok := s.enqueue(ctx, job, req.Lang, to); !ok {
+			to.private = true
+			s.deliverNow(ctx, r, to)
+		}
 		return
 	}
 	if reply.Kind == handlers.ReplyRefusal {
 		to.private = true
 	}
-	s.later(ctx, reply, to)
+	s.deliverNow(ctx, reply, to)
 }
 
 // interaction runs the follow-up behind a Recheck or Details button, about
@@ -204,32 +205,35 @@ func (s *Server) interaction(ctx context.Context, in interaction, deliveryID str
 		Text:         a.ActionID, Lang: s.locale(ctx, in.User.ID),
 		Diagnosis: a.Value,
 	}
-	to := target{channel: channel, thread: root, user: in.User.ID, responseURL: s.hooks.responseURL(in.ResponseURL),
-		private: in.Container.IsEphemeral || !s.svc.Public(channel)}
+	to := target{channel: channel, thread: root, user: in.User.ID, team: in.requester().Team,
+		responseURL: s.hooks.responseURL(in.ResponseURL), private: in.Container.IsEphemeral || !s.svc.Public(channel)}
 	if to.private {
 		to.thread = "" // an ephemeral message has no thread
 	}
 	if r, ok := s.admit(ctx, req, in.requester()); !ok {
 		to.private = true
-		s.later(ctx, r, to)
+		s.deliverNow(ctx, r, to)
 		return
 	}
 	req.Requester.Groups = s.groupsOf(ctx, in.User.ID)
 	job, reply, err := s.svc.Prepare(ctx, req)
 	if err != nil {
 		to.private = true
-		s.later(ctx, s.failure(ctx, req.Lang, "prepare button", err), to)
+		s.deliverNow(ctx, s.failure(ctx, req.Lang, fmt.Errorf("prepare button: %w", err)), to)
 		return
 	}
 	if reply.Kind == handlers.ReplyDuplicate {
 		return
 	}
 	if !job.Empty() {
-		s.spawn(ctx, job, to)
+		if r, ok := s.enqueue(ctx, job, req.Lang, to); !ok {
+			to.private = true
+			s.deliverNow(ctx, r, to)
+		}
 		return
 	}
 	to.private = true // a refusal or usage note is for the one who pressed
-	s.later(ctx, reply, to)
+	s.deliverNow(ctx, reply, to)
 }
 
 func first(s ...string) string {

@@ -19,6 +19,8 @@ const (
 	maxBody = 256 << 10
 	// apiTimeout bounds one Web API or response_url call.
 	apiTimeout = 10 * time.Second
+	// nowTimeout bounds a reply posted before the acknowledgement.
+	nowTimeout = 2 * time.Second
 	// maxRetryAfter is the longest Retry-After worth waiting for before
 	// the one retry; beyond it the reply takes the fallback path at once.
 	maxRetryAfter = 30 * time.Second
@@ -33,10 +35,11 @@ type Dedup interface {
 
 // Deps are what the surface works with besides its configuration.
 type Deps struct {
+	// Service is the conversation; New registers the surface with it as
+	// the Deliverer of Slack's queued jobs.
 	Service *handlers.Service
-	Runner  *handlers.Runner // runs the slow half of requests
-	Dedup   Dedup            // replays; required
-	Logger  *slog.Logger     // nil: discard
+	Dedup   Dedup        // replays; required
+	Logger  *slog.Logger // nil: discard
 	// HTTP is the client of Web API and response_url calls; nil means one
 	// with a 10 s timeout. Tests pass slacktest's.
 	HTTP *http.Client
@@ -48,7 +51,6 @@ type Deps struct {
 type Server struct {
 	cfg      Config
 	svc      *handlers.Service
-	runner   *handlers.Runner
 	dedup    Dedup
 	api      *slackapi.Client
 	verifier *Verifier
@@ -57,6 +59,8 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 
+	progress progressNotes // what queued jobs' progress showed, by route
+
 	mu      sync.Mutex
 	self    identity                    // the bot's own user, team and organisation, from auth.test
 	checked time.Time                   // when auth.test last failed
@@ -64,15 +68,15 @@ type Server struct {
 	groups  map[string]cached[[]string] // user group id -> member ids
 }
 
-// New returns the Slack surface for a validated cfg. It makes no network
-// call: the bot learns who it is (auth.test) when Run starts, or at the
+// New returns the Slack surface for a validated cfg and registers it as
+// the service's Deliverer of Slack jobs. It makes no network call: the bot learns who it is (auth.test) when Run starts, or at the
 // first request, whichever comes first.
 func New(cfg Config, d Deps) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if d.Service == nil || d.Runner == nil || d.Dedup == nil {
-		return nil, errors.New("slack: New needs a service, a runner and a store for replays")
+	if d.Service == nil || d.Dedup == nil {
+		return nil, errors.New("slack: New needs a service and a store for replays")
 	}
 	logger := d.Logger
 	if logger == nil {
@@ -86,8 +90,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.AppToken.IsSet() {
 		opts = append(opts, slackapi.OptionAppLevelToken(cfg.AppToken.Reveal()))
 	}
-	return &Server{
-		cfg: cfg, svc: d.Service, runner: d.Runner, dedup: d.Dedup,
+	s := &Server{
+		cfg: cfg, svc: d.Service, dedup: d.Dedup,
 		api:      slackapi.New(cfg.BotToken.Reveal(), opts...),
 		verifier: NewVerifier(cfg.SigningSecret, nil),
 		http:     client,
@@ -96,7 +100,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 		now:      time.Now,
 		locales:  map[string]cached[string]{},
 		groups:   map[string]cached[[]string]{},
-	}, nil
+	}
+	d.Service.Register(handlers.SurfaceSlack, s)
+	return s, nil
 }
 
 // Handler serves POST /slack/commands, /slack/events and /slack/interactions.

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,10 +40,14 @@ type gatedSource struct {
 	tenant *demo.Tenant
 	gate   chan struct{}
 	calls  atomic.Int32
+	wait   *diagnosis.Progress // reported before waiting, as a throttled Graph does
 }
 
 func (g *gatedSource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
 	g.calls.Add(1)
+	if g.wait != nil {
+		diagnosis.ReportProgress(ctx, *g.wait)
+	}
 	select {
 	case <-g.gate:
 	case <-ctx.Done():
@@ -95,17 +100,59 @@ func (w *watchedStore) SetBytes(ctx context.Context, key string, b []byte, ttl t
 }
 
 type env struct {
-	fake   *slacktest.Server
-	src    *gatedSource
-	store  *watchedStore
-	srv    *httptest.Server // nil in process: requests go straight to handler
-	h      http.Handler
-	slack  *slack.Server
-	runner *handlers.Runner
+	fake  *slacktest.Server
+	src   *gatedSource
+	store *watchedStore
+	srv   *httptest.Server // nil in process: requests go straight to handler
+	h     http.Handler
+	slack *slack.Server
+	jobs  *jobCounter
+}
+
+// jobCounter is the service's Observer: it counts queued and finished
+// jobs, so that a test can wait until the queue is idle.
+type jobCounter struct {
+	mu           sync.Mutex
+	queued, done int
+	changed      chan struct{}
+}
+
+func newJobCounter() *jobCounter { return &jobCounter{changed: make(chan struct{})} }
+
+func (c *jobCounter) bump(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f()
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+func (c *jobCounter) CommandDone(handlers.Surface, diagnosis.Verdict, time.Duration) {}
+func (c *jobCounter) JobQueued(int)                                                  { c.bump(func() { c.queued++ }) }
+func (c *jobCounter) JobStarted(time.Duration)                                       {}
+func (c *jobCounter) JobDone(string)                                                 { c.bump(func() { c.done++ }) }
+
+// idle waits until every queued job is done.
+func (c *jobCounter) idle(ctx context.Context) bool {
+	for {
+		c.mu.Lock()
+		idle, ch := c.done >= c.queued, c.changed
+		c.mu.Unlock()
+		if idle {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 type options struct {
 	slow      bool // the source answers only once the test opens its gate
+	wait      *diagnosis.Progress
+	logs      io.Writer // receives the logs too (JSON)
 	handlers  handlers.Config
 	slack     func(*slack.Config)
 	inProcess bool // no sockets, for testing/synctest
@@ -119,7 +166,7 @@ func setup(t *testing.T, o options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &gatedSource{tenant: tenant, gate: make(chan struct{})}
+	src := &gatedSource{tenant: tenant, gate: make(chan struct{}), wait: o.wait}
 	if !o.slow {
 		close(src.gate)
 	}
@@ -128,8 +175,14 @@ func setup(t *testing.T, o options) *env {
 		t.Fatal(err)
 	}
 	st := &watchedStore{Store: store.NewMemory(nil), links: make(chan store.Thread, 16)}
-	log := slog.New(slog.NewTextHandler(tWriter{t}, nil))
+	var out io.Writer = tWriter{t}
+	if o.logs != nil {
+		out = io.MultiWriter(out, o.logs)
+	}
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	o.handlers.Access.Everyone = o.handlers.Access.Everyone || o.handlers.Access.Open()
+	jobs := newJobCounter()
+	o.handlers.Observer = jobs
 	svc, err := handlers.NewService(o.handlers, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
@@ -148,12 +201,14 @@ func setup(t *testing.T, o options) *env {
 	if o.slack != nil {
 		o.slack(&cfg)
 	}
-	runner := handlers.NewRunner(4)
-	s, err := slack.New(cfg, slack.Deps{Service: svc, Runner: runner, Dedup: st, Logger: log, HTTP: fake.Client()})
+	s, err := slack.New(cfg, slack.Deps{Service: svc, Dedup: st, Logger: log, HTTP: fake.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{fake: fake, src: src, store: st, h: s.Handler(), slack: s, runner: runner}
+	e := &env{fake: fake, src: src, store: st, h: s.Handler(), slack: s, jobs: jobs}
+	work, stop := context.WithCancel(context.Background())
+	worked := make(chan error, 1)
+	go func() { worked <- svc.Work(work) }()
 	if !o.inProcess {
 		e.srv = httptest.NewServer(e.h)
 	}
@@ -166,7 +221,8 @@ func setup(t *testing.T, o options) *env {
 		default:
 			close(src.gate)
 		}
-		_ = runner.Shutdown(context.Background())
+		stop()
+		<-worked
 	})
 	return e
 }
@@ -224,8 +280,8 @@ func (e *env) send(t *testing.T, req *http.Request) response {
 // there will be.
 func (e *env) drain(t *testing.T) {
 	t.Helper()
-	if err := e.runner.Shutdown(t.Context()); err != nil {
-		t.Fatal(err)
+	if !e.jobs.idle(waitCtx(t)) {
+		t.Fatal("queued jobs never finished")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
 )
@@ -117,4 +118,76 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// TestSocketModeRejectedAppToken: an app-level token Slack refuses stops
+// Run with the cause named, and no token in the error or the log.
+func TestSocketModeRejectedAppToken(t *testing.T) {
+	t.Parallel()
+	const appToken = "xapp-1-A1-1234-revokedabcdef"
+	logs := &lockedBuffer{}
+	e := setup(t, options{logs: logs, slack: func(c *slack.Config) { c.AppToken = appToken; c.SigningSecret = "" }})
+	e.fake.Fail("apps.connections.open", "invalid_auth")
+	err := e.slack.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN rejected") {
+		t.Fatalf("Run = %v; want the app token named as the cause", err)
+	}
+	if strings.Contains(err.Error()+logs.String(), appToken) {
+		t.Errorf("the app token leaked: %v\n%s", err, logs.String())
+	}
+}
+
+// TestSocketModeNetworkProblemLogged: a connection Slack drops is logged
+// as a network problem, and slack-go tries again.
+func TestSocketModeNetworkProblemLogged(t *testing.T) {
+	t.Parallel()
+	logs := &lockedBuffer{}
+	e := setup(t, options{logs: logs, slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
+	e.fake.Drop("apps.connections.open", 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.slack.Run(ctx) }()
+	wait := waitCtx(t)
+	for !strings.Contains(logs.String(), `"cause":"network`) {
+		select {
+		case <-wait.Done():
+			t.Fatalf("no network cause logged:\n%s", logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v after a network problem; want nil at the end", err)
+	}
+}
+
+// TestSocketModeForeignTeamRefused: a slash command over Socket Mode from
+// a workspace that is not the bot's is refused in its acknowledgement,
+// and nothing runs.
+func TestSocketModeForeignTeamRefused(t *testing.T) {
+	t.Parallel()
+	e := setup(t, options{slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
+	e.fake.SetIdentity("T999", "", "UBOT")
+	var env struct {
+		EnvelopeID string          `json:"envelope_id"`
+		Type       string          `json:"type"`
+		Payload    json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(payload(t, "socket_slash_commands.json"), &env); err != nil {
+		t.Fatal(err)
+	}
+	slash := editJSON(t, env.Payload, func(m map[string]any) { m["text"] = "adele@contoso.com" })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.slack.Run(ctx) }()
+	e.fake.SendEnvelope(env.EnvelopeID, env.Type, json.RawMessage(slash))
+	acks := e.fake.Wait(waitCtx(t), "socket_ack", 1)
+	cancel()
+	<-done
+	if len(acks) != 1 || !strings.Contains(string(acks[0].Body), "own Slack workspace") {
+		t.Errorf("acks %+v; want the foreign-team refusal", acks)
+	}
+	if e.src.calls.Load() != 0 || len(e.fake.Calls("chat.postMessage")) != 0 {
+		t.Error("a refused Socket Mode command ran")
+	}
 }

@@ -37,6 +37,11 @@ const (
 	sendBurst = 7
 )
 
+// statusError is an answer of the connector that no retry changes.
+type statusError struct{ status int }
+
+func (e *statusError) Error() string { return "connector status " + strconv.Itoa(e.status) }
+
 // errTokenRefused is the connector refusing the bot's token even after
 // a renewal: nothing the bot posts can arrive then.
 var errTokenRefused = errors.New("connector refused the token")
@@ -89,6 +94,11 @@ func decodeRoute(b []byte) (route, error) {
 	}
 	if rt.ServiceURL == "" || rt.Conversation == "" {
 		return route{}, errors.New("route: no serviceUrl or conversation")
+	}
+	// The route was built from a validated activity; one that names no
+	// plain http(s) host was not, and gets no token.
+	if u, err := url.Parse(rt.ServiceURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return route{}, errors.New("route: serviceUrl is not an http(s) URL")
 	}
 	return rt, nil
 }
@@ -186,7 +196,7 @@ func (s *Server) call(ctx context.Context, rt route, method, u string, body []by
 		case status == http.StatusUnauthorized:
 			return "", fmt.Errorf("reply: %w twice", errTokenRefused)
 		default:
-			return "", fmt.Errorf("connector status %d", status)
+			return "", &statusError{status: status}
 		}
 	}
 	return "", fmt.Errorf("reply: gave up after %d attempts: %w", maxSendAttempts, last)

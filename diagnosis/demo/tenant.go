@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,8 @@ type Tenant struct {
 	Description string
 	Expect      Expect
 
+	securityDefaults *diagnosis.SecurityDefaults
+
 	users     []tenantUser
 	groups    map[string]diagnosis.Group
 	roles     map[string]diagnosis.Role
@@ -33,6 +36,7 @@ type Tenant struct {
 type tenantUser struct {
 	user     diagnosis.User
 	memberOf []string
+	perUser  string // per-user MFA state
 }
 
 // Fault makes one part of the tenant answer as a failing Graph would.
@@ -75,6 +79,12 @@ func Parse(b []byte, now time.Time) (*Tenant, error) {
 		t.users = append(t.users, tenantUser{user: diagnosis.User{ID: u.ID, UserPrincipalName: u.UserPrincipalName,
 			DisplayName: u.DisplayName, Mail: u.Mail, AccountEnabled: u.AccountEnabled == nil || *u.AccountEnabled,
 			UserType: u.UserType, ExternalUserState: u.ExternalUserState}, memberOf: u.MemberOf})
+		if r := u.AuthenticationRequirements; r != nil {
+			t.users[len(t.users)-1].perUser = r.PerUserMFAState
+		}
+	}
+	if sd := w.SecurityDefaults; sd != nil {
+		t.securityDefaults = &diagnosis.SecurityDefaults{Enabled: sd.IsEnabled}
 	}
 	for _, g := range w.Groups {
 		t.groups[strings.ToLower(g.ID)] = diagnosis.Group{ID: g.ID, DisplayName: g.DisplayName}
@@ -143,6 +153,11 @@ func (t *Tenant) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 	}
 	user := u.user
 	snap.User = &user
+	snap.PerUserMFAState = u.perUser
+	if t.securityDefaults != nil {
+		sd := *t.securityDefaults
+		snap.SecurityDefaults = &sd
+	}
 
 	if f, ok := t.fault("memberOf"); ok {
 		snap.Warnings = append(snap.Warnings, faultWarning(diagnosis.WarnMembershipsUnavailable, f, "Directory.Read.All"))
@@ -178,6 +193,14 @@ func (t *Tenant) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 				continue
 			}
 			snap.SignIns = append(snap.SignIns, s)
+		}
+		// A next page that stays unreadable after retries: the first page
+		// (the newest sign-ins, as Graph orders them) stands, and the log
+		// is incomplete.
+		if _, ok := t.fault("signInsNextPage"); ok && t.Expect.PageSize > 0 && len(snap.SignIns) > t.Expect.PageSize {
+			slices.SortStableFunc(snap.SignIns, func(a, b diagnosis.SignIn) int { return b.CreatedDateTime.Compare(a.CreatedDateTime) })
+			snap.SignIns = snap.SignIns[:t.Expect.PageSize]
+			snap.SignInsIncomplete = true
 		}
 	}
 	return snap, nil

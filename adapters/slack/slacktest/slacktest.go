@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -60,6 +61,8 @@ type Server struct {
 	faults  map[string][]string // method -> error codes to answer, in order
 	limited map[string][]time.Duration
 	dropped map[string]int // method -> connections to drop without an answer
+	status  map[string][]int
+	self    map[string]any // what auth.test answers
 	ts      int
 	socket  chan []byte // envelopes to send over Socket Mode
 	acks    []string
@@ -89,11 +92,13 @@ func NewInProcess(tb testing.TB, token string) *Server {
 
 func newServer(tb testing.TB, token string) *Server {
 	s := &Server{tb: tb, token: token, changed: make(chan struct{}), users: map[string]User{}, groups: map[string][]string{},
-		faults: map[string][]string{}, limited: map[string][]time.Duration{}, dropped: map[string]int{}, ts: 1700000000,
+		faults: map[string][]string{}, limited: map[string][]time.Duration{}, dropped: map[string]int{}, status: map[string][]int{},
+		self: map[string]any{"ok": true, "url": "https://contoso.slack.com/", "team": "Contoso", "user": "onboard-check",
+			"team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": false}, ts: 1700000000,
 		socket: make(chan []byte, 16)}
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /api/{method}", s.handleAPI)
-	s.mux.HandleFunc("POST /response/{id}", s.handleResponse)
+	s.mux.HandleFunc("POST /response/{id...}", s.handleResponse)
 	s.mux.HandleFunc("GET /socket", s.handleSocket)
 	return s
 }
@@ -168,6 +173,31 @@ func (s *Server) RateLimit(method string, n int, retryAfter time.Duration) {
 	}
 }
 
+// SetIdentity makes auth.test answer for a bot of user id user in team
+// (and Enterprise Grid organisation enterprise, "" for none), as Slack does
+// for a workspace install.
+// https://api.slack.com/methods/auth.test
+func (s *Server) SetIdentity(team, enterprise, user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.self["team_id"], s.self["user_id"] = team, user
+	if enterprise != "" {
+		s.self["enterprise_id"] = enterprise
+	} else {
+		delete(s.self, "enterprise_id")
+	}
+}
+
+// Status makes the next n calls of method answer the HTTP status code
+// with a plain body, as a failing load balancer in front of Slack does.
+func (s *Server) Status(method string, code, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.status[method] = append(s.status[method], code)
+	}
+}
+
 // Drop makes the next n calls of method lose their connection without an
 // answer: a network error for the client.
 func (s *Server) Drop(method string, n int) {
@@ -224,6 +254,10 @@ func writeJSON(w http.ResponseWriter, v any) {
 func (s *Server) fault(method string) (drop bool, retryAfter time.Duration, limited bool, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st := s.status[method]; len(st) > 0 {
+		s.status[method] = st[1:]
+		return false, 0, false, "status:" + strconv.Itoa(st[0])
+	}
 	if s.dropped[method] > 0 {
 		s.dropped[method]--
 		return true, 0, false, ""
@@ -254,6 +288,11 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	drop, retryAfter, limited, fault := s.fault(method)
 	if drop {
 		panic(http.ErrAbortHandler) // the server closes the connection unanswered
+	}
+	if code, ok := strings.CutPrefix(fault, "status:"); ok {
+		n, _ := strconv.Atoi(code)
+		http.Error(w, http.StatusText(n), n)
+		return
 	}
 	if limited {
 		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
@@ -318,9 +357,22 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, map[string]any{"ok": true, "users": members})
+	case "chat.update":
+		if form.Get("channel") == "" || form.Get("ts") == "" {
+			s.tb.Errorf("slacktest: chat.update without channel or ts: %v", form)
+			writeJSON(w, map[string]any{"ok": false, "error": "message_not_found"})
+			return
+		}
+		if code := s.checkMessage(method, form); code != "" {
+			writeJSON(w, map[string]any{"ok": false, "error": code})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "channel": form.Get("channel"), "ts": form.Get("ts"), "text": form.Get("text")})
 	case "auth.test":
-		writeJSON(w, map[string]any{"ok": true, "url": "https://contoso.slack.com/", "team": "Contoso", "user": "onboard-check",
-			"team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
+		s.mu.Lock()
+		self := maps.Clone(s.self)
+		s.mu.Unlock()
+		writeJSON(w, self)
 	case "apps.connections.open":
 		if s.srv == nil {
 			s.tb.Errorf("slacktest: Socket Mode needs NewServer, not NewInProcess")
@@ -400,7 +452,7 @@ func walkTexts(v any, fn func(string)) {
 }
 
 // handleResponse is the response_url sink: it wants a JSON message with a
-// text, as Slack does.
+// text (or delete_original), as Slack does.
 func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s.record(Call{Method: "response_url", Body: body, Path: r.URL.Path})
@@ -408,12 +460,21 @@ func (s *Server) handleResponse(w http.ResponseWriter, r *http.Request) {
 	if drop {
 		panic(http.ErrAbortHandler)
 	}
-	var m struct {
-		Text         string          `json:"text"`
-		Blocks       json.RawMessage `json:"blocks"`
-		ResponseType string          `json:"response_type"`
+	if code, ok := strings.CutPrefix(fault, "status:"); ok {
+		n, _ := strconv.Atoi(code)
+		http.Error(w, http.StatusText(n), n)
+		return
 	}
-	if err := json.Unmarshal(body, &m); err != nil || m.Text == "" {
+	var m struct {
+		Text            string          `json:"text"`
+		Blocks          json.RawMessage `json:"blocks"`
+		ResponseType    string          `json:"response_type"`
+		ReplaceOriginal *bool           `json:"replace_original"`
+		DeleteOriginal  bool            `json:"delete_original"`
+	}
+	// A message needs a text; deleting the original needs nothing else.
+	// https://api.slack.com/interactivity/handling#deleting_message_response
+	if err := json.Unmarshal(body, &m); err != nil || (m.Text == "" && !m.DeleteOriginal) {
 		s.tb.Errorf("slacktest: response_url body is not a message with a text: %s", body)
 		http.Error(w, "invalid_payload", http.StatusBadRequest)
 		return
