@@ -103,6 +103,9 @@ func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph
 	}
 	cfg.HTTPClient = client
 	cfg.OnFailure = onFailure
+	if b, ok := cache.(graph.Budget); ok {
+		cfg.Budget = b // a store shares Graph's throttling budget between replicas
+	}
 	c, err := graph.New(cfg, cache, logger)
 	if err != nil {
 		return nil, &configError{problems: []string{err.Error()}}
