@@ -22,8 +22,8 @@ import (
 
 // Shutdown and concurrency of serve.
 const (
-	shutdownGrace  = 30 * time.Second // in-flight diagnoses get this long to finish
-	concurrentJobs = 16
+	shutdownGrace  = 30 * time.Second // running jobs get this long to finish
+	concurrentJobs = 16               // jobs run at once
 )
 
 // httpLimits bound what one client can hold of a listener.
@@ -57,7 +57,6 @@ type server struct {
 	graph   pinger // nil when the sample tenant is served
 	service *handlers.Service
 	engine  *diagnosis.Engine
-	runner  *handlers.Runner
 	metrics *metrics
 	pages   *pages
 	limits  httpLimits
@@ -137,7 +136,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, metrics: newMetrics(), runner: handlers.NewRunner(concurrentJobs), mux: http.NewServeMux(),
+	s := &server{cfg: cfg, log: log, metrics: newMetrics(), mux: http.NewServeMux(),
 		pages: pg, limits: defaultLimits, demoRate: rateLimit{limit: 30, window: time.Minute}}
 	log.Info("starting", slog.String("component", "serve"), slog.String("version", buildVersion().String()), slog.Any("config", cfg))
 	if cfg.Access.Open() && chat {
@@ -163,7 +162,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	var src diagnosis.Source
 	if cfg.Graph {
 		client := &http.Client{Transport: countingTransport{base: http.DefaultTransport, m: s.metrics}}
-		g, err := newGraphSource(e.get, log.With(slog.String("component", "graph")), s.store, client)
+		g, err := newGraphSource(e.get, log.With(slog.String("component", "graph")), s.store, client, s.metrics.GraphFailure)
 		if err != nil {
 			return nil, err
 		}
@@ -183,6 +182,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	access.Everyone = s.demo || cfg.AllowEveryone
 	s.service, err = handlers.NewService(handlers.Config{
 		Lang: cfg.Lang, Access: access, Classify: classify, Observer: serveObserver{s.metrics},
+		Workers: concurrentJobs, Grace: shutdownGrace,
 	}, engine, src, s.store, log)
 	if err != nil {
 		return nil, err
@@ -265,9 +265,6 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		var errs []error
 		for _, srv := range servers {
 			errs = append(errs, srv.Shutdown(shutdownCtx))
-		}
-		if rerr := s.runner.Shutdown(shutdownCtx); rerr != nil {
-			s.log.Warn("in-flight diagnoses cut off at shutdown", slog.String("component", "serve"), slog.Any("err", rerr))
 		}
 		return errors.Join(errs...)
 	})
