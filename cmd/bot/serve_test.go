@@ -309,12 +309,18 @@ func TestConfigFileTypos(t *testing.T) {
 		{"setting typo", "ONBOARD_LSTEN: \":9000\"\n", `"ONBOARD_LSTEN"`},
 		{"lower-case setting", "onboard_lang: nl\n", `"onboard_lang"`},
 		{"not YAML", "access: [\n", "not valid YAML"},
+		{"list outside access", "slack_channels: [C1]\n", `"slack_channels"`},
+		{"list for a value", "ONBOARD_LANG: [en, nl]\n", "ONBOARD_LANG must be one value"},
+		{"both typos", "access:\n  slack_chanels: [C1]\nONBOARD_LSTEN: \":9000\"\n", `"ONBOARD_LSTEN"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			code, _, stderr := runBot(t, map[string]string{"ONBOARD_CONFIG": write(strings.ReplaceAll(tt.name, " ", "_")+".yaml", tt.yaml)}, "serve")
 			if code != exitUsage || !strings.Contains(stderr, tt.want) || !strings.Contains(stderr, "ONBOARD_CONFIG") {
 				t.Errorf("exit %d stderr %q; want 2 and a line naming %s", code, stderr, tt.want)
+			}
+			if tt.name == "both typos" && !strings.Contains(stderr, `"slack_chanels"`) {
+				t.Errorf("stderr %q names one typo of two", stderr)
 			}
 		})
 	}
