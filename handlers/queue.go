@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onboard-check/onboard-check/diagnosis"
+	"github.com/onboard-check/onboard-check/store"
 )
 
 // Errors of Enqueue; Failure turns each into a catalog text.
@@ -37,12 +39,14 @@ type Deliverer interface {
 type Observer interface {
 	// CommandDone: a diagnosis finished with verdict after elapsed.
 	CommandDone(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
-	// JobQueued: a job was queued; depth jobs wait now.
+	// JobQueued: the queue holds depth jobs now (told after each Enqueue
+	// and each finished job).
 	JobQueued(depth int)
 	// JobStarted: a worker took a job that waited wait since Enqueue.
 	JobStarted(wait time.Duration)
 	// JobDone: a job ended with result: "answered", "failed" (a failure
 	// reply was delivered), "restarted" (told to ask again at shutdown),
+	// "requeued" (cut off at shutdown, left for another process),
 	// "undelivered" (the surface could not post).
 	JobDone(result string)
 }
@@ -53,6 +57,7 @@ const (
 	resultFailed      = "failed"
 	resultRestarted   = "restarted"
 	resultUndelivered = "undelivered"
+	resultRequeued    = "requeued"
 )
 
 // Timing of queued work.
@@ -65,54 +70,12 @@ const (
 	progressEvery = 3 * time.Second
 )
 
-// queued is a job in the queue with where its reply goes.
+// queued is a job in the queue with where its reply goes: the payload of
+// a store.Queue entry.
 type queued struct {
 	Job      Job       `json:"job"`
 	Route    []byte    `json:"route"`
 	Enqueued time.Time `json:"enqueued"`
-}
-
-// queue is the bounded in-memory queue of one process.
-type queue struct {
-	items  chan queued
-	mu     sync.Mutex
-	closed bool
-}
-
-func newQueue(n int) *queue { return &queue{items: make(chan queued, n)} }
-
-func (q *queue) push(item queued) (depth int, err error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return 0, ErrShuttingDown
-	}
-	select {
-	case q.items <- item:
-		return len(q.items), nil
-	default:
-		return 0, ErrQueueFull
-	}
-}
-
-// close stops push; what is queued stays for drain.
-func (q *queue) close() {
-	q.mu.Lock()
-	q.closed = true
-	q.mu.Unlock()
-}
-
-// drain takes every job left after close.
-func (q *queue) drain() []queued {
-	var out []queued
-	for {
-		select {
-		case item := <-q.items:
-			out = append(out, item)
-		default:
-			return out
-		}
-	}
 }
 
 // deliverers are the surfaces' Deliverers, by surface.
@@ -138,11 +101,13 @@ func (s *Service) deliverer(surface Surface) Deliverer {
 	return s.deliverers.m[surface]
 }
 
-// Enqueue hands a prepared job to the workers (Work); its reply goes to
-// the Deliverer registered for the job's surface, with route, the
-// surface's own JSON naming where the reply goes. It returns at once:
-// ErrQueueFull when too many jobs wait, ErrShuttingDown once Work has
-// begun to stop; surfaces tell the requester with Failure.
+// Enqueue hands a prepared job to the workers (Work) through the store's
+// queue: with Redis any replica may run it, even after this one stopped.
+// Its reply goes to the Deliverer registered for the job's surface, with
+// route, the surface's own JSON naming where the reply goes. It returns at
+// once: ErrQueueFull when too many jobs wait, ErrShuttingDown once Work
+// has begun to stop, or the store's error; surfaces tell the requester
+// with Failure.
 func (s *Service) Enqueue(ctx context.Context, job Job, route []byte) error {
 	if job.Empty() {
 		return errors.New("enqueue: empty job")
@@ -150,42 +115,84 @@ func (s *Service) Enqueue(ctx context.Context, job Job, route []byte) error {
 	if s.deliverer(job.req.Surface) == nil {
 		return fmt.Errorf("enqueue: no deliverer registered for surface %q", job.req.Surface)
 	}
-	depth, err := s.queue.push(queued{Job: job, Route: route, Enqueued: time.Now()})
+	if s.stopping.Load() {
+		return ErrShuttingDown
+	}
+	b, err := json.Marshal(queued{Job: job, Route: route, Enqueued: time.Now()})
 	if err != nil {
-		return err
+		return fmt.Errorf("enqueue: %w", err)
+	}
+	depth, err := s.store.Push(ctx, b)
+	switch {
+	case errors.Is(err, store.ErrQueueFull):
+		return ErrQueueFull
+	case err != nil:
+		return fmt.Errorf("enqueue: %w", err)
 	}
 	s.observer().JobQueued(depth)
 	return nil
 }
 
+// Timing of the workers' loop.
+const (
+	// takeBlock is how long one Take waits for a job; Work notices the end
+	// of its context between Takes, so that it never gives up a job Redis
+	// handed it mid-wait.
+	takeBlock = time.Second
+	// takeRetry spaces Takes while the store fails.
+	takeRetry = 2 * time.Second
+	// deliveredTTL is how long a job's delivered marker is kept.
+	deliveredTTL = 24 * time.Hour
+)
+
 // Work runs queued jobs until ctx ends, at most Config.Workers at once,
-// each within the service's budget. Then it stops taking jobs (Enqueue
-// returns ErrShuttingDown), gives running ones Config.Grace to finish, and
-// tells every requester whose job could not run that the bot restarted.
+// each within the service's budget; with Redis every replica's Work takes
+// from the same queue, and a job whose replica died is taken again after
+// Config.ClaimAfter. When ctx ends Work stops taking jobs (Enqueue returns
+// ErrShuttingDown) and gives running ones Config.Grace to finish. With a
+// durable queue (Redis), jobs cut off and jobs not started stay queued for
+// the next process; without one, every requester whose job could not be
+// answered is told that the bot restarted. Work returns when that is done.
 // Constructors start nothing; serve runs Work under its errgroup.
 func (s *Service) Work(ctx context.Context) error {
 	jobsCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, s.cfg.Workers)
-take:
-	for {
+	failing := false
+	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-			break take
+			continue
 		case sem <- struct{}{}:
 		}
-		select {
-		case <-ctx.Done():
-			break take
-		case item := <-s.queue.items:
-			wg.Go(func() {
-				defer func() { <-sem }()
-				s.runQueued(jobsCtx, item)
-			})
+		j, ok, err := s.store.Take(context.WithoutCancel(ctx), s.consumer, s.cfg.ClaimAfter, takeBlock)
+		if err != nil || !ok {
+			<-sem
+			if err != nil {
+				if !failing {
+					s.log.Warn("job queue unavailable; retrying", slog.Any("err", err))
+				}
+				failing = true
+				select {
+				case <-ctx.Done():
+				case <-time.After(takeRetry):
+				}
+			}
+			continue
 		}
+		failing = false
+		wg.Go(func() {
+			defer func() { <-sem }()
+			s.runQueued(jobsCtx, j)
+			if s.cfg.Observer != nil {
+				if n, err := s.store.Len(jobsCtx); err == nil {
+					s.cfg.Observer.JobQueued(n)
+				}
+			}
+		})
 	}
-	s.queue.close()
+	s.stopping.Store(true)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	grace := time.NewTimer(s.cfg.Grace)
@@ -197,22 +204,52 @@ take:
 		cancelJobs()
 		<-done
 	}
-	left := s.queue.drain()
-	for _, item := range left {
-		s.deliver(jobsCtx, item, s.reply(ReplyFailure, s.Lang(item.Job.lang), "failure.restarted"), resultRestarted)
+	if s.store.Durable() {
+		return nil
 	}
-	if len(left) > 0 {
-		s.log.Info("queued jobs told to ask again at shutdown", slog.Int("jobs", len(left)))
-	}
+	s.tellRestarted(jobsCtx)
 	return nil
 }
 
+// tellRestarted answers every job left in a queue that dies with the
+// process: the requester hears that the bot restarted.
+func (s *Service) tellRestarted(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
+	defer cancel()
+	n := 0
+	for {
+		j, ok, err := s.store.Take(ctx, s.consumer, 0, 0)
+		if err != nil || !ok {
+			break
+		}
+		var item queued
+		if err := json.Unmarshal(j.Payload, &item); err == nil {
+			s.deliverOnce(ctx, j.ID, item, s.reply(ReplyFailure, s.Lang(item.Job.lang), "failure.restarted"), resultRestarted)
+			n++
+		}
+		if err := s.store.Ack(ctx, j.ID); err != nil {
+			break
+		}
+	}
+	if n > 0 {
+		s.log.Info("queued jobs told to ask again at shutdown", slog.Int("jobs", n))
+	}
+}
+
 // runQueued runs one job and delivers its reply. A job cut off by shutdown
-// is told to ask again instead.
-func (s *Service) runQueued(ctx context.Context, item queued) {
+// goes back to a durable queue, or is told to ask again.
+func (s *Service) runQueued(ctx context.Context, j store.QueuedJob) {
+	var item queued
+	if err := json.Unmarshal(j.Payload, &item); err != nil {
+		s.log.Error("queued job unreadable; dropped", slog.String("job", j.ID), slog.Any("err", err))
+		s.ack(ctx, j.ID)
+		s.observer().JobDone(resultUndelivered)
+		return
+	}
 	d := s.deliverer(item.Job.req.Surface)
 	if d == nil {
-		s.log.Error("job dropped: no deliverer for its surface", slog.String("surface", string(item.Job.req.Surface)))
+		s.log.Error("queued job dropped: no deliverer for its surface", slog.String("job", j.ID), slog.String("surface", string(item.Job.req.Surface)))
+		s.ack(ctx, j.ID)
 		s.observer().JobDone(resultUndelivered)
 		return
 	}
@@ -227,24 +264,65 @@ func (s *Service) runQueued(ctx context.Context, item queued) {
 	}
 	result := resultAnswered
 	switch {
+	case ctx.Err() != nil && s.store.Durable():
+		s.requeue(ctx, j)
+		return
 	case ctx.Err() != nil:
 		reply, result = s.reply(ReplyFailure, item.Job.lang, "failure.restarted"), resultRestarted
 	case reply.Kind == ReplyFailure:
 		result = resultFailed
 	}
-	s.deliver(ctx, item, reply, result)
+	s.deliverOnce(ctx, j.ID, item, reply, result)
 }
 
-// deliver posts a job's reply with its own deadline, detached from
-// shutdown, and counts the result.
+// requeue puts a job cut off at shutdown back at the end of the durable
+// queue, where the next process or another replica takes it at once.
+func (s *Service) requeue(ctx context.Context, j store.QueuedJob) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
+	defer cancel()
+	if _, err := s.store.Push(ctx, j.Payload); err != nil {
+		// Still pending under this consumer: claimed after ClaimAfter.
+		s.log.Warn("job cut off at shutdown not requeued; another replica claims it later", slog.String("job", j.ID), slog.Any("err", err))
+		return
+	}
+	s.ack(ctx, j.ID)
+	s.observer().JobDone(resultRequeued)
+}
+
+// deliverOnce posts a job's reply unless some process already did (its
+// delivered marker is claimed first, so a job claimed again after its
+// replica died between Deliver and Ack is not answered twice), then
+// acknowledges the job. The post has its own deadline, detached from
+// shutdown.
+func (s *Service) deliverOnce(ctx context.Context, id string, item queued, reply Reply, result string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
+	defer cancel()
+	first, err := s.store.Claim(ctx, "job:"+id, deliveredTTL)
+	if err != nil {
+		s.log.Warn("delivered marker unavailable; delivering anyway", slog.String("job", id), slog.Any("err", err))
+		first = true
+	}
+	if first {
+		s.deliver(ctx, item, reply, result)
+	} else {
+		s.log.Info("job already answered; not delivered again", slog.String("job", id))
+	}
+	s.ack(ctx, id)
+}
+
+func (s *Service) ack(ctx context.Context, id string) {
+	if err := s.store.Ack(context.WithoutCancel(ctx), id); err != nil {
+		s.log.Warn("job not acknowledged; it may be claimed again, and is not answered twice", slog.String("job", id), slog.Any("err", err))
+	}
+}
+
+// deliver posts a job's reply and counts the result.
 func (s *Service) deliver(ctx context.Context, item queued, reply Reply, result string) {
 	d := s.deliverer(item.Job.req.Surface)
 	if d == nil {
 		s.observer().JobDone(resultUndelivered)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
-	defer cancel()
 	if err := d.Deliver(ctx, item.Route, reply); err != nil {
 		s.log.Error("reply not delivered", slog.String("surface", string(item.Job.req.Surface)),
 			slog.String("kind", string(reply.Kind)), slog.Any("err", err))
@@ -329,26 +407,17 @@ func (s *Service) progressReply(lang string, p diagnosis.Progress) Reply {
 	return r
 }
 
-// observer returns Config.Observer, or one that also feeds the deprecated
-// Config.Observe, or one that does nothing.
+// observer returns Config.Observer, or one that does nothing.
 func (s *Service) observer() Observer {
-	switch {
-	case s.cfg.Observer != nil:
+	if s.cfg.Observer != nil {
 		return s.cfg.Observer
-	case s.cfg.Observe != nil:
-		return observeFunc(s.cfg.Observe)
 	}
-	return observeFunc(nil)
+	return noObserver{}
 }
 
-// observeFunc adapts the deprecated Config.Observe.
-type observeFunc func(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
+type noObserver struct{}
 
-func (f observeFunc) CommandDone(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration) {
-	if f != nil {
-		f(surface, verdict, elapsed)
-	}
-}
-func (observeFunc) JobQueued(int)            {}
-func (observeFunc) JobStarted(time.Duration) {}
-func (observeFunc) JobDone(string)           {}
+func (noObserver) CommandDone(Surface, diagnosis.Verdict, time.Duration) {}
+func (noObserver) JobQueued(int)                                         {}
+func (noObserver) JobStarted(time.Duration)                              {}
+func (noObserver) JobDone(string)                                        {}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 )
@@ -46,12 +45,6 @@ type Request struct {
 	// follow-up is about that diagnosis rather than the thread's latest,
 	// and works even where the thread was never remembered.
 	Diagnosis string
-	// Resolve is the way mentions were resolved before jobs were queued:
-	// only Run and Dispatch read it. A queued job resolves through its
-	// surface's Deliverer instead, and this field is never stored.
-	//
-	// Deprecated: register a Deliverer and use Enqueue.
-	Resolve func(ctx context.Context, t Target) (string, error) `json:"-"`
 }
 
 // Job is prepared work: what Run (or a worker, after Enqueue) will do. It

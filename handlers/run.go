@@ -20,10 +20,11 @@ type resolver func(ctx context.Context, t Target) (string, error)
 // Run does the slow part of a prepared Job and returns the reply to post.
 // Errors the requester can act on come back as a ReplyFailure with a
 // catalog text; the error return is only for a job that was never
-// prepared. Mentions resolve through Request.Resolve; queued jobs (Enqueue)
-// resolve through their surface's Deliverer instead.
+// prepared. Run has no surface to resolve mentions with: it is for the
+// command line and the sample tenant's HTTP check; chat jobs go through
+// Enqueue, and resolve mentions through their surface's Deliverer.
 func (s *Service) Run(ctx context.Context, job Job) (Reply, error) {
-	return s.run(ctx, job, job.req.Resolve)
+	return s.run(ctx, job, nil)
 }
 
 func (s *Service) run(ctx context.Context, job Job, resolve resolver) (Reply, error) {

@@ -3,17 +3,17 @@ package handlers
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"sync"
-	"time"
 )
 
 // ErrRunnerClosed is returned by Go once Shutdown has begun.
 var ErrRunnerClosed = errors.New("runner: shutting down")
 
-// Runner runs the slow half of requests in the background: at most n at
-// once, every job tracked so that Shutdown can wait for in-flight
-// diagnoses. Surfaces share one Runner. It is safe for concurrent use.
+// Runner runs functions in the background: at most n at once, every one
+// tracked so that Shutdown can wait for them. It is safe for concurrent use.
+//
+// Deprecated: jobs go through Service.Enqueue and Service.Work; Runner
+// remains while surfaces' constructors still take one.
 type Runner struct {
 	sem    chan struct{}
 	wg     sync.WaitGroup
@@ -63,24 +63,4 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// dispatchGrace is added to the service budget for posting the reply.
-const dispatchGrace = 15 * time.Second
-
-// Dispatch runs a prepared job in the background on r, detached from ctx
-// (the request that acknowledged it) and bounded by the service's budget,
-// and hands the reply to deliver. It returns ErrRunnerClosed during
-// shutdown; a failed run is logged, never delivered.
-func (s *Service) Dispatch(ctx context.Context, r *Runner, job Job, deliver func(ctx context.Context, reply Reply)) error {
-	return r.Go(context.WithoutCancel(ctx), func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, s.cfg.Budget+dispatchGrace)
-		defer cancel()
-		reply, err := s.Run(ctx, job)
-		if err != nil {
-			s.log.Error("run failed", slog.Any("err", err))
-			return
-		}
-		deliver(ctx, reply)
-	})
 }

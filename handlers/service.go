@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/onboard-check/onboard-check/diagnosis"
@@ -25,15 +28,13 @@ type Config struct {
 	// Observer, when set, is told of finished diagnoses and of the job
 	// queue (metrics).
 	Observer Observer
-	// Observe, when set, is told of every finished diagnosis.
-	//
-	// Deprecated: set Observer.
-	Observe func(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
 	// Workers is how many queued jobs run at once; 0 means 16.
 	Workers int
-	// QueueSize bounds the jobs waiting in memory (without a durable
-	// queue); 0 means 1000. Enqueue returns ErrQueueFull beyond it.
-	QueueSize int
+	// ClaimAfter is how long a job taken by a worker that neither answered
+	// nor released it (its process died) waits before another worker takes
+	// it; 0 means the budget plus two minutes. The queue's size is the
+	// store's (store.WithQueueCap).
+	ClaimAfter time.Duration
 	// Grace is how long running jobs may finish once Work's context ends;
 	// 0 means 30 s.
 	Grace time.Duration
@@ -56,7 +57,8 @@ type Service struct {
 	text   *Text
 	log    *slog.Logger
 
-	queue      *queue
+	consumer   string      // this process's name in the job queue
+	stopping   atomic.Bool // Work stopped taking jobs
 	deliverers deliverers
 }
 
@@ -78,8 +80,8 @@ func NewService(cfg Config, engine *diagnosis.Engine, source diagnosis.Source, s
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16
 	}
-	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = 1000
+	if cfg.ClaimAfter <= 0 {
+		cfg.ClaimAfter = cfg.Budget + 2*time.Minute
 	}
 	if cfg.Grace <= 0 {
 		cfg.Grace = 30 * time.Second
@@ -92,7 +94,15 @@ func NewService(cfg Config, engine *diagnosis.Engine, source diagnosis.Source, s
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{cfg: cfg, engine: engine, source: source, store: st, msg: text.msg, text: text,
-		log: logger.With(slog.String("component", "handlers")), queue: newQueue(cfg.QueueSize)}, nil
+		log: logger.With(slog.String("component", "handlers")), consumer: consumerName()}, nil
+}
+
+// consumerName names this process among the queue's consumers: host,
+// process id and a random part, so that a restarted process is a new
+// consumer and never mistaken for the one that died.
+func consumerName() string {
+	host, _ := os.Hostname()
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + newID()[:6]
 }
 
 // Public reports whether replies in a channel are for everyone: the channel

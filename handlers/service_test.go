@@ -22,7 +22,7 @@ type fixture struct {
 	store *store.Memory
 }
 
-func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source) fixture {
+func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source, opts ...store.Option) fixture {
 	t.Helper()
 	eng, err := diagnosis.NewEngine(func() time.Time { return now })
 	if err != nil {
@@ -35,7 +35,7 @@ func newFixture(t testing.TB, cfg handlers.Config, src diagnosis.Source) fixture
 		}
 		src = tenant
 	}
-	st := store.NewMemory(func() time.Time { return now })
+	st := store.NewMemory(func() time.Time { return now }, opts...)
 	cfg.Access.Everyone = cfg.Access.Everyone || cfg.Access.Open()
 	svc, err := handlers.NewService(cfg, eng, src, st, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -227,22 +227,14 @@ func TestFailures(t *testing.T) {
 	}
 }
 
-func TestMentionResolution(t *testing.T) {
+// TestRunCannotResolveMentions: Run has no surface to ask, so a mention
+// is a failure the requester can act on; queued jobs resolve through
+// their Deliverer (TestEnqueueDelivers).
+func TestRunCannotResolveMentions(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, handlers.Config{}, nil)
-	req := slackReq("<@U024BE7LH>", "", "")
-	req.Resolve = func(_ context.Context, tg handlers.Target) (string, error) {
-		if tg.Kind != handlers.TargetSlackMention || tg.Value != "U024BE7LH" {
-			return "", errors.New("unexpected target")
-		}
-		return "adele@contoso.com", nil
-	}
-	if _, r := f.do(t, req); r.Diagnosis == nil || r.Diagnosis.User == nil || r.Diagnosis.User.UserPrincipalName != "adele@contoso.com" {
-		t.Errorf("mention not resolved: %+v", r)
-	}
-	req.Resolve = nil
-	if _, r := f.do(t, req); r.Kind != handlers.ReplyFailure {
-		t.Errorf("unresolvable mention = %s", r.Kind)
+	if _, r := f.do(t, slackReq("<@U024BE7LH>", "", "")); r.Kind != handlers.ReplyFailure || !strings.Contains(r.Text, "mentioned person") {
+		t.Errorf("Run of a mention = %+v, want failure.mention_unresolved", r)
 	}
 }
 

@@ -32,6 +32,7 @@ type Memory struct {
 	rates     map[string]*rateLog
 	audit     []AuditEntry // a ring of at most auditCap entries
 	auditNext int          // where the next entry goes once the ring is full
+	queue     memQueue
 	nextSweep time.Time
 }
 
@@ -59,6 +60,7 @@ func NewMemory(now func() time.Time, opts ...Option) *Memory {
 		auditCap: o.auditCap,
 		values:   map[string]memValue{},
 		rates:    map[string]*rateLog{},
+		queue:    memQueue{cap: o.queueCap, signal: make(chan struct{})},
 	}
 }
 
@@ -332,6 +334,8 @@ func (m *Memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
-	m.values, m.rates, m.audit = nil, nil, nil
+	m.values, m.rates, m.audit, m.queue.jobs = nil, nil, nil, nil
+	close(m.queue.signal) // wake waiting Takes, which then fail
+	m.queue.signal = make(chan struct{})
 	return nil
 }

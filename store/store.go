@@ -134,6 +134,8 @@ type Store interface {
 	Limiter
 	Audit
 	Cache
+	Queue
+	Budget
 	// Ping reports whether the store can be used; /readyz calls it.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.
@@ -146,10 +148,11 @@ type Option func(*options)
 type options struct {
 	prefix   string
 	auditCap int
+	queueCap int
 }
 
 func newOptions(opts []Option) options {
-	o := options{auditCap: DefaultAuditCap}
+	o := options{auditCap: DefaultAuditCap, queueCap: DefaultQueueCap}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -184,12 +187,18 @@ const keyVersion = "onboard:v1:"
 //	onboard:v1:rate:<key>:<window in ms>
 //	onboard:v1:cache:<key>
 //	onboard:v1:audit
+//	onboard:v1:budget:<key>:<period in ms>
+//	onboard:v1:jobs                                   (a stream; consumer group "workers")
 type keys struct{ prefix string }
 
 func (k keys) diag(id string) string   { return k.prefix + keyVersion + "diag:" + id }
 func (k keys) dedup(key string) string { return k.prefix + keyVersion + "dedup:" + key }
 func (k keys) cache(key string) string { return k.prefix + keyVersion + "cache:" + key }
 func (k keys) audit() string           { return k.prefix + keyVersion + "audit" }
+func (k keys) budget(key string, period time.Duration) string {
+	return k.prefix + keyVersion + "budget:" + key + ":" + strconv.FormatInt(period.Milliseconds(), 10)
+}
+func (k keys) jobs() string { return k.prefix + keyVersion + "jobs" }
 func (k keys) thread(t Thread) string {
 	return k.prefix + keyVersion + "thread:" + threadPart(t.Surface) + ":" + threadPart(t.Channel) + ":" + threadPart(t.Thread)
 }

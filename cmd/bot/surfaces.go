@@ -64,7 +64,7 @@ func (s *server) mountSurfaces(_ context.Context, e env) error {
 		log.Info("slack surface off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) are not set")
 	}
 	if c := teamsConfig(e, new([]string)); c.Enabled() {
-		tm, err := teams.New(c, s.service, nil, s.log)
+		tm, err := teams.New(c, s.service, s.log)
 		if err != nil {
 			return joinConfigErrors(err)
 		}
