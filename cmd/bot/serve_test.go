@@ -619,3 +619,22 @@ func TestServeCountsGraphFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestTeamsPackagePagesServe: the pages shipped beside the Teams app
+// package work as operator pages.
+func TestTeamsPackagePagesServe(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "deploy", "teams")
+	if _, err := os.Stat(filepath.Join(dir, "privacy.html")); err != nil {
+		t.Skip("no privacy.html beside the Teams app package")
+	}
+	p, err := loadPages(serveConfig{PrivacyFile: filepath.Join(dir, "privacy.html"), TermsFile: filepath.Join(dir, "terms.html")})
+	if err != nil {
+		t.Fatalf("loadPages: %v", err)
+	}
+	for _, page := range []string{"privacy.en", "privacy.nl", "terms.en", "terms.nl"} {
+		if b := p.body[page]; !bytes.Contains(b, []byte("<h1>")) {
+			t.Errorf("%s: %.100q", page, b)
+		}
+	}
+}
