@@ -638,3 +638,18 @@ func TestTeamsPackagePagesServe(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoCheckDiagnosisLimit: past the chat surfaces' limit of diagnoses
+// per requester, one client address gets 429 too.
+func TestDemoCheckDiagnosisLimit(t *testing.T) {
+	t.Parallel()
+	srv := startServe(t, nil, func(s *server) { s.demoRate = rateLimit{limit: 1000, window: time.Minute} })
+	var codes []int
+	for range 21 {
+		code, _, _ := get(t, srv.public+"/demo/check?user=megan@contoso.com&output=text")
+		codes = append(codes, code)
+	}
+	if codes[19] != http.StatusOK || codes[20] != http.StatusTooManyRequests {
+		t.Errorf("statuses %v; want 20 answers, then 429", codes)
+	}
+}
