@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -82,4 +85,44 @@ func TestDemoCheckDiagnosisLimit(t *testing.T) {
 	if codes[19] != http.StatusOK || codes[20] != http.StatusTooManyRequests {
 		t.Errorf("statuses %v; want 20 answers, then 429", codes)
 	}
+}
+
+// FuzzDemoCheckQuery sends /demo/check any query string: it answers a
+// diagnosis (200), names the parameter it refuses (400) or limits (429),
+// never fails (500).
+func FuzzDemoCheckQuery(f *testing.F) {
+	for _, seed := range []string{
+		"user=adele@contoso.com",
+		"user=adele@contoso.com&output=teams&lang=nl&since=72h&app=azure-portal",
+		"user=conor.o'brien@contoso.com&output=text",
+		"user=adele_fabrikam.com%23EXT%23@contoso.onmicrosoft.com",
+		"user=%3C@U024BE7LH%3E",
+		"user=adele@contoso.com&since=45d",
+		"user=adele@contoso.com&colour=red",
+		"user=a&user=b",
+		"%zz",
+	} {
+		f.Add(seed)
+	}
+	s, err := buildServer(f.Context(), environ(nil), slog.New(slog.DiscardHandler))
+	if err != nil {
+		f.Fatal(err)
+	}
+	s.demoRate = rateLimit{limit: 1 << 30, window: time.Minute}
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest(http.MethodGet, "/demo/check", nil)
+		r.URL.RawQuery = query
+		w := httptest.NewRecorder()
+		s.mux.ServeHTTP(w, r)
+		switch w.Code {
+		case http.StatusOK, http.StatusTooManyRequests:
+		case http.StatusBadRequest:
+			var body map[string]string
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body["error"] == "" {
+				t.Errorf("400 without an error message: %q", w.Body.String())
+			}
+		default:
+			t.Errorf("query %q: status %d %q", query, w.Code, w.Body.String())
+		}
+	})
 }
