@@ -19,7 +19,7 @@ import (
 	"github.com/onboard-check/onboard-check/store"
 )
 
-// checkBudget bounds one diagnosis from the command line (SPEC §6).
+// checkBudget bounds one diagnosis from the command line.
 const checkBudget = 25 * time.Second
 
 // checkFlags are the flags of `bot check`.

@@ -14,7 +14,7 @@ import (
 )
 
 // graphConfig builds the Graph source's configuration from the
-// environment (SPEC §3). A static token wins over Azure credentials.
+// environment. A static token wins over Azure credentials.
 func graphConfig(getenv func(string) string) (graph.Config, error) {
 	cfg := graph.Config{BaseURL: getenv("ONBOARD_GRAPH_URL"), Token: secret.Secret(getenv("ONBOARD_GRAPH_TOKEN"))}
 	var credErr error

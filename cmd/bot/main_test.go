@@ -410,7 +410,7 @@ func TestServeTeams(t *testing.T) {
 }
 
 // TestServeRedisDown: with the store unreachable serve still answers, and
-// /readyz says it is not ready (SPEC §9: degrade, never crash).
+// /readyz says it is not ready: a store outage degrades, never crashes.
 func TestServeRedisDown(t *testing.T) {
 	t.Parallel()
 	dead, err := net.Listen("tcp", "127.0.0.1:0")
