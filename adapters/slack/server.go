@@ -40,11 +40,6 @@ type Deps struct {
 	Service *handlers.Service
 	Dedup   Dedup        // replays; required
 	Logger  *slog.Logger // nil: discard
-	// Runner is not used: jobs run on the service's workers
-	// (handlers.Service.Work), which serve must run.
-	//
-	// Deprecated: leave it out; it goes once serve no longer passes it.
-	Runner *handlers.Runner
 	// HTTP is the client of Web API and response_url calls; nil means one
 	// with a 10 s timeout. Tests pass slacktest's.
 	HTTP *http.Client

@@ -93,7 +93,9 @@ func render(r handlers.Reply, msg *diagnosis.Text) outgoing {
 		if err != nil || len(b) <= maxActivityBytes || limit <= 1 {
 			return a
 		}
-		limit--
+		// Findings are of about equal size: jump close to the limit that
+		// fits rather than drop them one by one.
+		limit = max(1, min(limit-1, limit*maxActivityBytes/len(b)))
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/onboard-check/onboard-check/internal/secret"
@@ -53,13 +52,19 @@ type Config struct {
 // password is set. A surface that is enabled but incomplete fails Validate.
 func (c Config) Enabled() bool { return c.AppID != "" || c.Password.IsSet() }
 
-// servesTenant reports whether members of the tenant may ask: the bot's
-// own tenant or one of Tenants, compared without regard to case.
-func (c Config) servesTenant(id string) bool {
+// servedTenant returns the configured spelling of the tenant id when the
+// bot serves it (its own tenant or one of Tenants, compared without regard
+// to case), else "".
+func (c Config) servedTenant(id string) string {
 	if id == "" {
-		return false
+		return ""
 	}
-	return strings.EqualFold(id, c.TenantID) || slices.ContainsFunc(c.Tenants, func(t string) bool { return strings.EqualFold(t, id) })
+	for _, t := range append([]string{c.TenantID}, c.Tenants...) {
+		if strings.EqualFold(t, id) {
+			return t
+		}
+	}
+	return ""
 }
 
 func (c Config) appType() string {

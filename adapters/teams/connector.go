@@ -95,6 +95,11 @@ func decodeRoute(b []byte) (route, error) {
 	if rt.ServiceURL == "" || rt.Conversation == "" {
 		return route{}, errors.New("route: no serviceUrl or conversation")
 	}
+	// The route was built from a validated activity; one that names no
+	// plain http(s) host was not, and gets no token.
+	if u, err := url.Parse(rt.ServiceURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return route{}, errors.New("route: serviceUrl is not an http(s) URL")
+	}
 	return rt, nil
 }
 

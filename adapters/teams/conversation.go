@@ -9,10 +9,11 @@ import (
 	"github.com/onboard-check/onboard-check/handlers"
 )
 
-// answerTimeout bounds what the bot posts while the HTTP request waits:
-// the acknowledgement of a check and immediate answers (usage, help,
-// refusals). The Bot Framework waits 15 s for the response.
-const answerTimeout = 8 * time.Second
+// answerTimeout bounds each post the bot makes while the HTTP request
+// waits: the acknowledgement of a check, an immediate answer (usage, help,
+// refusals), a failure to queue. At most two happen for one request, and
+// the Bot Framework waits 15 s for the response.
+const answerTimeout = 6 * time.Second
 
 // request is the handlers request for an activity; requester and tenant
 // are what identify authenticated (empty for a refused sender).
@@ -76,7 +77,11 @@ func (s *Server) message(ctx context.Context, a activity, requester, tenant stri
 	if err != nil {
 		// A full queue or a shutdown: the requester is told so, in place
 		// of the acknowledgement when there is one.
-		_ = s.Deliver(context.WithoutCancel(ctx), b, s.svc.Failure(ctx, a.Locale, err))
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+		defer cancel()
+		if err := s.Deliver(ctx, b, s.svc.Failure(ctx, a.Locale, err)); err != nil {
+			s.log.Warn("reply not delivered", slog.String("channel_id", rt.limiterKey()), slog.Any("err", err))
+		}
 	}
 }
 

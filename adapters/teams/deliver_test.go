@@ -116,3 +116,34 @@ func TestDeliverOnAnotherReplica(t *testing.T) {
 	}
 	close(gate)
 }
+
+// TestQueueFullTold: when the queue cannot take a check, the requester
+// is told so in place of its acknowledgement, and nothing is read for it.
+func TestQueueFullTold(t *testing.T) {
+	t.Parallel()
+	gate := make(chan struct{})
+	e := setup(t, options{gate: gate, workers: 1, queue: 1})
+	e.post(t, mentionActivity(e, "q1", channelThread, "onboard-check adele@contoso.com")) // runs, held at the gate
+	select {
+	case <-e.src.entered: // the one worker holds q1
+	case <-waitCtx(t).Done():
+		t.Fatal("q1 never reached the directory")
+	}
+	e.post(t, mentionActivity(e, "q2", channelThread, "onboard-check megan@contoso.com")) // waits in the queue
+	e.post(t, mentionActivity(e, "q3", channelThread, "onboard-check alex@contoso.com"))  // finds it full
+	msgs, _ := handlers.Messages()
+	var told bool
+	for _, r := range e.bf.Shown() {
+		if r.ReplyTo == "q3" {
+			told = contains(r, msgs.T("en", "failure.busy")) && !contains(r, "Checking")
+		}
+	}
+	if !told {
+		t.Errorf("shown = %v; want q3's acknowledgement replaced by %q", e.bf.Shown(), msgs.T("en", "failure.busy"))
+	}
+	close(gate)
+	e.drain(t)
+	if n := e.src.calls.Load(); n != 2 {
+		t.Errorf("%d directory reads; want q1 and q2 only", n)
+	}
+}

@@ -1,14 +1,16 @@
 // Package teams is the Microsoft Teams surface of onboard-check: the Bot
 // Framework messaging endpoint (POST /api/messages), the validation of its
-// bearer tokens (Validator), the bot's own outgoing token (Tokens), and the
-// Adaptive Card rendering of replies (CardJSON, ActivityJSON).
+// bearer tokens (Validator), the bot's own outgoing token (Tokens), the
+// Adaptive Card rendering of replies (CardJSON, ActivityJSON), and the
+// Deliverer that posts the answers of queued jobs from any replica.
 //
-// Every request's JWT is validated before the activity is read (RS256, a
-// key from the OpenID metadata's JWKS, issuer, audience, expiry, the
-// serviceurl claim, the key's endorsements); a bad one gets 401 and
-// nothing runs. Replies go to the conversation and thread they answer,
-// through the validated serviceUrl: the only host that receives the bot's
-// token.
+// Every request's JWT is validated before the activity is read; a bad one
+// gets 401 and nothing runs. Then only Teams (channel msteams) requesters
+// with an aadObjectId, in a tenant the bot serves, are heard. Replies go to
+// the conversation and thread they answer, through the validated
+// serviceUrl: the only host that receives the bot's token. Every text that
+// enters a card passes through one escaping function (escapeText); links
+// are only buttons the bot built.
 //
 // Only msbotbuilder-go's schema types are used; token handling and the
 // connector calls are ours. It depends on handlers and diagnosis, never on

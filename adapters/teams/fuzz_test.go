@@ -38,7 +38,11 @@ func FuzzParseActivity(f *testing.F) { // more seeds live in testdata/fuzz/FuzzP
 		_, _ = a.submitted()
 		_, _ = a.tenantID()
 		_ = a.botAdded()
-		_, _, _ = Config{TenantID: "t"}.identify(a)
+		if requester, tenant, refusal := (Config{TenantID: "t"}).identify(a); refusal == "" {
+			if requester == "" || tenant != "t" || a.ChannelID != channelTeams || requester != strings.TrimSpace(a.From.AadObjectID) {
+				t.Errorf("identify(%s) served requester %q of tenant %q on %q", body, requester, tenant, a.ChannelID)
+			}
+		}
 		_, _ = newRoute(a, "t").mentioned("x")
 	})
 }

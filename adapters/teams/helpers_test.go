@@ -39,6 +39,7 @@ type countingSource struct {
 	gate     chan struct{}
 	delay    time.Duration
 	progress *diagnosis.Progress
+	entered  chan struct{} // receives once per read that waits at the gate
 }
 
 func (c *countingSource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
@@ -48,6 +49,10 @@ func (c *countingSource) Snapshot(ctx context.Context, q diagnosis.Query) (diagn
 		diagnosis.ReportProgress(ctx, *c.progress)
 	}
 	if c.gate != nil {
+		select {
+		case c.entered <- struct{}{}:
+		default:
+		}
 		select {
 		case <-c.gate:
 		case <-ctx.Done():
@@ -130,6 +135,8 @@ type options struct {
 	delay    time.Duration       // make diagnoses take this long
 	progress *diagnosis.Progress // a wait the source reports before it reads
 	bf       *teamstest.Server   // share another env's fake (a second replica)
+	workers  int                 // handlers.Config.Workers; 0 for its default
+	queue    int                 // handlers.Config.QueueSize; 0 for its default
 }
 
 // env is a bot wired to a fake Bot Framework and the demo tenant, with
@@ -172,7 +179,7 @@ func setup(t testing.TB, o options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &countingSource{tenant: tenant, gate: o.gate, delay: o.delay, progress: o.progress}
+	src := &countingSource{tenant: tenant, gate: o.gate, delay: o.delay, progress: o.progress, entered: make(chan struct{}, 16)}
 	eng, err := diagnosis.NewEngine(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +191,7 @@ func setup(t testing.TB, o options) *env {
 	if o.access.Open() {
 		o.access.Everyone = true // the tests' default; refusals set a list
 	}
-	svc, err := handlers.NewService(handlers.Config{Access: o.access, Observer: jobs, Grace: time.Minute}, eng, src, st, log)
+	svc, err := handlers.NewService(handlers.Config{Access: o.access, Observer: jobs, Grace: time.Minute, Workers: o.workers, QueueSize: o.queue}, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +208,7 @@ func setup(t testing.TB, o options) *env {
 		o.tenant = teamstest.TenantID
 	}
 	s, err := teams.New(teams.Config{AppID: appID, Password: password, TenantID: o.tenant, Tenants: o.tenants, AllowEmulator: o.emulator,
-		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL(), TenantOpenIDURL: bf.TenantOpenIDURL()}, svc, nil, log)
+		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL(), TenantOpenIDURL: bf.TenantOpenIDURL()}, svc, log)
 	if err != nil {
 		t.Fatal(err)
 	}

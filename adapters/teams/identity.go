@@ -15,7 +15,8 @@ const (
 // the channel must be Teams (the Emulator only where allowed), the
 // requester is the Entra object id Teams puts in from.aadObjectId, and the
 // tenant the activity names must be one the bot serves. It returns the
-// requester's object id and tenant, or the reason for refusing.
+// requester's object id and the tenant as configured, or the reason for
+// refusing.
 //
 // Only Teams authenticates from.aadObjectId. On Web Chat and Direct Line
 // the client chooses from.id, so it is never read as who asks.
@@ -26,12 +27,13 @@ func (c Config) identify(a activity) (requester, tenant, refusal string) {
 	default:
 		return "", "", refuseChannel
 	}
-	tenant, ok := a.tenantID()
-	switch {
-	case !ok && tenant == "" && a.Conversation.TenantID != "":
+	claimed, ok := a.tenantID()
+	if !ok && a.Conversation.TenantID != "" {
 		return "", "", refuseTenantClaims
-	case !c.servesTenant(tenant):
-		return "", tenant, refuseTenant
+	}
+	tenant = c.servedTenant(claimed)
+	if tenant == "" {
+		return "", claimed, refuseTenant
 	}
 	requester = strings.TrimSpace(a.From.AadObjectID)
 	if requester == "" {

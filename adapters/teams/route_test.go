@@ -44,8 +44,11 @@ func TestRouteCarriesWhatAReplyNeeds(t *testing.T) {
 		back.Tenant != "tenant-1" || back.User.AadObjectID != a.From.AadObjectID || back.Bot.ID != a.Recipient.ID {
 		t.Errorf("route round trip = %+v from %s", back, b)
 	}
-	if _, err := decodeRoute([]byte(`{"conversation":"x"}`)); err == nil {
-		t.Error("a route without serviceUrl decoded")
+	for _, bad := range []string{`{"conversation":"x"}`, `{"serviceUrl":"https://smba.trafficmanager.net/emea/"}`,
+		`{"serviceUrl":"https://user:pw@evil.example/","conversation":"x"}`, `{"serviceUrl":"file:///etc/passwd","conversation":"x"}`, `[]`} {
+		if _, err := decodeRoute([]byte(bad)); err == nil {
+			t.Errorf("decodeRoute(%s) accepted", bad)
+		}
 	}
 }
 

@@ -35,10 +35,7 @@ type Server struct {
 // registers it with svc as the Deliverer of Teams jobs, which the
 // service's workers (Service.Work) run. It makes no network call: keys and
 // tokens are fetched when the first activity arrives.
-//
-// The runner is no longer used (jobs go through the service's queue) and
-// may be nil; the parameter goes once serve stops passing it.
-func New(cfg Config, svc *handlers.Service, _ *handlers.Runner, logger *slog.Logger) (*Server, error) {
+func New(cfg Config, svc *handlers.Service, logger *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -71,8 +68,9 @@ func (s *Server) Handler() http.Handler {
 }
 
 // handleMessages validates the request's token before it looks at the
-// activity, checks who sent it, answers at once, and leaves the work and
-// the reply to the runner.
+// activity, checks who sent it, posts what it can answer at once (an
+// acknowledgement, usage, a refusal), and queues the rest with the
+// service, whose workers hand the answer to Deliver.
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {

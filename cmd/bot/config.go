@@ -226,7 +226,12 @@ func loadServeConfig(e env) (serveConfig, error) {
 		TeamsUsers:       e.list("ONBOARD_ALLOW_TEAMS_USERS", f.TeamsUsers),
 		TeamsChannels:    e.list("ONBOARD_ALLOW_TEAMS_CHANNELS", f.TeamsChannels),
 		HelpdeskChannels: e.list("ONBOARD_HELPDESK_CHANNELS", f.HelpdeskChannels),
-		TeamsTenant:      e.get("MICROSOFT_APP_TENANT_ID"),
+	}
+	// The Teams surface admits its configured tenants (the registration's
+	// and ONBOARD_TEAMS_TENANTS); the conversation checks the single one
+	// again only where no list widens it.
+	if len(e.list("ONBOARD_TEAMS_TENANTS", nil)) == 0 {
+		c.Access.TeamsTenant = e.get("MICROSOFT_APP_TENANT_ID")
 	}
 	if len(problems) > 0 {
 		return c, &configError{problems: problems}

@@ -38,6 +38,7 @@ const (
 	websocket     = "github.com/gorilla/websocket/"
 	xSync         = "golang.org/x/sync/"
 	xTime         = "golang.org/x/time/"
+	yamlV3        = "go.yaml.in/yaml/v3/"
 )
 
 // rule is what one package may import besides the standard library.
@@ -82,7 +83,7 @@ var rules = map[string]rule{
 	},
 	our("adapters/slack"): {
 		may:     []string{our("handlers"), our("diagnosis"), slackGo, xSync, xTime},
-		testMay: []string{our("adapters/slack/slacktest"), our("diagnosis/demo"), our("store")},
+		testMay: []string{our("adapters/slack/slacktest"), our("diagnosis/demo"), our("store"), yamlV3},
 	},
 	our("adapters/slack/slacktest"): {may: []string{our("adapters/slack"), websocket}},
 	our("adapters/teams"): {

@@ -20,11 +20,9 @@ import (
 	"github.com/onboard-check/onboard-check/store"
 )
 
-// Shutdown and concurrency of serve.
-const (
-	shutdownGrace  = 30 * time.Second // in-flight diagnoses get this long to finish
-	concurrentJobs = 16
-)
+// shutdownGrace is how long the listeners get to close at shutdown; the
+// service's workers have their own grace for running diagnoses.
+const shutdownGrace = 30 * time.Second
 
 // httpLimits bound what one client can hold of a listener.
 type httpLimits struct {
@@ -57,7 +55,6 @@ type server struct {
 	graph   pinger // nil when the sample tenant is served
 	service *handlers.Service
 	engine  *diagnosis.Engine
-	runner  *handlers.Runner
 	metrics *metrics
 	pages   *pages
 	limits  httpLimits
@@ -137,7 +134,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, metrics: newMetrics(), runner: handlers.NewRunner(concurrentJobs), mux: http.NewServeMux(),
+	s := &server{cfg: cfg, log: log, metrics: newMetrics(), mux: http.NewServeMux(),
 		pages: pg, limits: defaultLimits, demoRate: rateLimit{limit: 30, window: time.Minute}}
 	log.Info("starting", slog.String("component", "serve"), slog.String("version", buildVersion().String()), slog.Any("config", cfg))
 	if cfg.Access.Open() && chat {
@@ -182,11 +179,14 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	// operator who says so, lets everyone ask.
 	access.Everyone = s.demo || cfg.AllowEveryone
 	s.service, err = handlers.NewService(handlers.Config{
-		Lang: cfg.Lang, Access: access, Classify: classify, Observer: serveObserver{s.metrics}, Grace: shutdownGrace,
+		Lang: cfg.Lang, Access: access, Classify: classify, Observer: serveObserver{s.metrics},
 	}, engine, src, s.store, log)
 	if err != nil {
 		return nil, err
 	}
+	// The service's workers run every surface's queued jobs; at shutdown
+	// they finish what runs and answer what cannot.
+	s.runs = append(s.runs, s.service.Work)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux.HandleFunc("GET /privacy", s.handlePrivacy)
@@ -197,8 +197,6 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err := s.mountSurfaces(ctx, e); err != nil {
 		return nil, err
 	}
-	// Queued jobs run here, on every replica; see handlers.Service.Work.
-	s.runs = append(s.runs, s.service.Work)
 	return s, nil
 }
 
@@ -265,13 +263,11 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		for _, srv := range servers {
 			errs = append(errs, srv.Shutdown(shutdownCtx))
 		}
-		if rerr := s.runner.Shutdown(shutdownCtx); rerr != nil {
-			s.log.Warn("in-flight diagnoses cut off at shutdown", slog.String("component", "serve"), slog.Any("err", rerr))
-		}
 		return errors.Join(errs...)
 	})
 	err := g.Wait()
-	// Closed only once the workers are done with it.
+	// The store closes last: the workers deliver, audit and acknowledge
+	// through it until they have stopped.
 	if cerr := s.store.Close(); cerr != nil {
 		s.log.Warn("store close", slog.String("component", "serve"), slog.Any("err", cerr))
 	}

@@ -53,7 +53,7 @@ func validateSurfaces(e env) (chat bool, err error) {
 func (s *server) mountSurfaces(_ context.Context, e env) error {
 	log := s.log.With(slog.String("component", "serve"))
 	if c := slackConfig(e); c.Enabled() {
-		sl, err := slack.New(c, slack.Deps{Service: s.service, Runner: s.runner, Dedup: s.store, Logger: s.log})
+		sl, err := slack.New(c, slack.Deps{Service: s.service, Dedup: s.store, Logger: s.log})
 		if err != nil {
 			return joinConfigErrors(err)
 		}
@@ -64,7 +64,7 @@ func (s *server) mountSurfaces(_ context.Context, e env) error {
 		log.Info("slack surface off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) are not set")
 	}
 	if c := teamsConfig(e, new([]string)); c.Enabled() {
-		tm, err := teams.New(c, s.service, s.runner, s.log)
+		tm, err := teams.New(c, s.service, s.log)
 		if err != nil {
 			return joinConfigErrors(err)
 		}

@@ -3,11 +3,14 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +31,8 @@ func run(args []string) error {
 	appID := fs.String("app-id", os.Getenv("MICROSOFT_APP_ID"), "the Azure Bot's Microsoft App ID")
 	domain := fs.String("domain", "", "the host name serving /api/messages, e.g. bot.contoso.com")
 	dir := fs.String("dir", filepath.Join("deploy", "teams"), "folder with manifest.json and the icons")
+	privacy := fs.String("privacy-url", "", "the privacy statement; default https://DOMAIN/privacy, the page the bot serves")
+	terms := fs.String("terms-url", "", "the terms of use; default https://DOMAIN/terms, the page the bot serves")
 	out := fs.String("out", "onboard-check-teams.zip", "the package to write")
 	drawIcons := fs.Bool("icons", false, "redraw color.png and outline.png in -dir and stop")
 	if err := fs.Parse(args); err != nil {
@@ -42,11 +47,26 @@ func run(args []string) error {
 	if *domain == "" || strings.ContainsAny(*domain, "/: ") {
 		return fmt.Errorf("-domain must be a host name such as bot.contoso.com")
 	}
+	if *privacy == "" {
+		*privacy = "https://" + *domain + "/privacy"
+	}
+	if *terms == "" {
+		*terms = "https://" + *domain + "/terms"
+	}
+	for _, f := range []struct{ name, value string }{{"-privacy-url", *privacy}, {"-terms-url", *terms}} {
+		if err := pageURL(f.value); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
 	tmpl, err := os.ReadFile(filepath.Join(*dir, "manifest.json"))
 	if err != nil {
 		return err
 	}
-	manifest := strings.NewReplacer("{{MICROSOFT_APP_ID}}", strings.ToLower(*appID), "{{BOT_DOMAIN}}", *domain).Replace(string(tmpl))
+	manifest := strings.NewReplacer("{{MICROSOFT_APP_ID}}", strings.ToLower(*appID), "{{BOT_DOMAIN}}", *domain,
+		"{{PRIVACY_URL}}", jsonString(*privacy), "{{TERMS_URL}}", jsonString(*terms)).Replace(string(tmpl))
+	if !json.Valid([]byte(manifest)) {
+		return errors.New("manifest.json is not JSON once filled in")
+	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	files := map[string][]byte{"manifest.json": []byte(manifest)}
@@ -70,6 +90,22 @@ func run(args []string) error {
 		return err
 	}
 	return os.WriteFile(*out, buf.Bytes(), 0o644)
+}
+
+// pageURL checks a privacy or terms URL: Teams requires https, and the
+// manifest allows at most 2048 characters.
+func pageURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(raw) > 2048 {
+		return errors.New("must be an https URL of at most 2048 characters")
+	}
+	return nil
+}
+
+// jsonString is s as the inside of a JSON string.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
 }
 
 // icons draws the two icons Teams wants: 192×192 in colour and a 32×32

@@ -1,6 +1,9 @@
 #!/bin/sh
 # Builds the Teams app package: manifest.json with the bot's app id and
-# host filled in, zipped with color.png and outline.png. Upload the zip in
+# host filled in (the privacy statement and terms of use are the pages the
+# bot serves, https://HOST/privacy and /terms; run cmd/teamspkg with
+# -privacy-url and -terms-url for your organisation's own), zipped with
+# color.png and outline.png. Upload the zip in
 # Teams (Apps > Manage your apps > Upload an app) or the Teams admin center.
 #
 #   deploy/teams/package.sh APP_ID HOST [OUT.zip]
@@ -39,7 +42,9 @@ esac
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 app_id=$(printf '%s' "$app_id" | tr 'A-F' 'a-f')
-sed -e "s|{{MICROSOFT_APP_ID}}|$app_id|g" -e "s|{{BOT_DOMAIN}}|$host|g" "$here/manifest.json" >"$work/manifest.json"
+sed -e "s|{{MICROSOFT_APP_ID}}|$app_id|g" -e "s|{{BOT_DOMAIN}}|$host|g" \
+	-e "s|{{PRIVACY_URL}}|https://$host/privacy|g" -e "s|{{TERMS_URL}}|https://$host/terms|g" \
+	"$here/manifest.json" >"$work/manifest.json"
 cp "$here/color.png" "$here/outline.png" "$work/"
 rm -f "$out"
 (cd "$work" && zip -q -X "$out" manifest.json color.png outline.png)

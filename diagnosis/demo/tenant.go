@@ -195,7 +195,7 @@ func (t *Tenant) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 		}
 		// A page that stays unreadable after retries: what was read stands,
 		// and the log is incomplete.
-		if _, ok := t.fault("signInsPage"); ok {
+		if _, ok := t.fault("signInsNextPage"); ok {
 			snap.SignInsIncomplete = true
 		}
 	}

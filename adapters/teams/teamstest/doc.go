@@ -1,9 +1,13 @@
-// Package teamstest is a fake Bot Framework for tests: OpenID metadata and
-// a JWKS from a per-test RSA key (with endorsements, and key rotation),
-// Mint and the forging helpers (Forgeries lists every kind of token a bot
-// must refuse), a client-credentials token endpoint that counts requests,
-// and a connector that records every activity (path, bearer token, body),
-// accepts only tokens it issued, and can answer 429 or 401.
+// Package teamstest is a fake Bot Framework for tests, one file per job:
+// keys.go serves the Bot Framework's OpenID metadata and JWKS (keys from a
+// pool generated once per test binary, with endorsements and rotation) and
+// an Entra tenant's metadata and keys; mint.go signs tokens of both issuers
+// and forges (Forgeries lists every kind of token a bot must refuse);
+// token.go is a client-credentials token endpoint that counts requests and
+// can fail; connector.go records every activity posted or updated (path,
+// bearer token, body), accepts only tokens it issued, can answer 429, 401
+// or other failures, and shows messages as people see them (Shown,
+// Answers); activities.go builds activities as Teams sends them.
 //
 // NewServer listens on a local port; NewOffline listens nowhere and is
 // reached in-process through Client, for tests in a testing/synctest
