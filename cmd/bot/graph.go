@@ -101,6 +101,9 @@ func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph
 		return nil, err
 	}
 	cfg.HTTPClient = client
+	if b, ok := cache.(graph.Budget); ok {
+		cfg.Budget = b // the store: with Redis, one throttling budget for every replica
+	}
 	c, err := graph.New(cfg, cache, logger)
 	if err != nil {
 		return nil, &configError{problems: []string{err.Error()}}
