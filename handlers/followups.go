@@ -64,17 +64,7 @@ func (s *Service) signIns(lang string, rec store.Record) Reply {
 }
 
 func (s *Service) policy(lang string, rec store.Record, arg string) Reply {
-	snap := rec.Snapshot
-	var found []diagnosis.Policy
-	for _, p := range snap.Policies {
-		if strings.EqualFold(p.ID, arg) || strings.EqualFold(p.DisplayName, arg) {
-			found = []diagnosis.Policy{p}
-			break
-		}
-		if strings.HasPrefix(strings.ToLower(p.DisplayName), strings.ToLower(arg)) {
-			found = append(found, p)
-		}
-	}
+	found := diagnosis.FindPolicies(rec.Snapshot.Policies, arg)
 	switch {
 	case len(found) == 0:
 		return s.reply(ReplyUsage, lang, "policy.not_found", "input", arg)
@@ -85,30 +75,16 @@ func (s *Service) policy(lang string, rec store.Record, arg string) Reply {
 		}
 		return s.reply(ReplyUsage, lang, "policy.ambiguous", "input", arg, "names", strings.Join(names, "; "))
 	}
-	p := found[0]
-	ev := diagnosis.NewEvaluator(s.engine.Apps(), snap.NamedLocations)
-	r := diagnosis.NewRequest(snap)
-	apps := s.engine.Apps().Onboarding()
-	if rec.Query.App != "" {
-		if a, ok := s.engine.Apps().Lookup(rec.Query.App); ok {
-			apps = []diagnosis.App{a}
-		}
+	ex, ok := s.engine.ExplainPolicy(rec.Snapshot, rec.Query, found[0].ID, lang)
+	if !ok {
+		return s.reply(ReplyUsage, lang, "policy.not_found", "input", arg)
 	}
-	best := diagnosis.Evaluation{Policy: p}
-	for _, a := range apps {
-		r.Apps = append([]string{a.AppID}, a.Related...)
-		if e := ev.Evaluate(p, r); e.Match > best.Match || best.Conditions == nil {
-			best = e
-		}
-	}
-	v := &PolicyView{Policy: p, Match: best.Match, Link: "https://entra.microsoft.com/#view/Microsoft_AAD_ConditionalAccess/PolicyBlade/policyId/" + p.ID}
-	for _, c := range best.Conditions {
-		v.Conditions = append(v.Conditions, s.engine.ConditionText(c, lang))
-	}
+	p := ex.Policy
+	v := &PolicyView{Policy: p, Match: ex.Match, Conditions: ex.Conditions, Link: ex.Link}
 	var b strings.Builder
 	b.WriteString(s.T(lang, "policy.head", "name", p.DisplayName, "state", s.T(lang, "state."+string(p.State)),
 		"controls", strings.Join(p.Controls(), ", "), "id", p.ID))
-	b.WriteString("\n" + s.T(lang, "match."+best.Match.String(), "user", rec.Query.User))
+	b.WriteString("\n" + s.T(lang, "match."+ex.Match.String(), "user", rec.Query.User))
 	for _, c := range v.Conditions {
 		b.WriteString("\n- " + c)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -32,23 +31,6 @@ type Deliverer interface {
 	Progress(ctx context.Context, route []byte, reply Reply) error
 	// Resolve turns a mention (Slack <@U…>, Teams <at>) into a UPN or object id.
 	Resolve(ctx context.Context, route []byte, t Target) (string, error)
-}
-
-// Observer is told what the service does, for metrics. Its methods must
-// be safe for concurrent use and return quickly.
-type Observer interface {
-	// CommandDone: a diagnosis finished with verdict after elapsed.
-	CommandDone(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
-	// JobQueued: the queue holds depth jobs now (told after each Enqueue
-	// and each finished job).
-	JobQueued(depth int)
-	// JobStarted: a worker took a job that waited wait since Enqueue.
-	JobStarted(wait time.Duration)
-	// JobDone: a job ended with result: "answered", "failed" (a failure
-	// reply was delivered), "restarted" (told to ask again at shutdown),
-	// "requeued" (cut off at shutdown, left for another process),
-	// "undelivered" (the surface could not post).
-	JobDone(result string)
 }
 
 // Job results, for Observer.JobDone.
@@ -330,94 +312,3 @@ func (s *Service) deliver(ctx context.Context, item queued, reply Reply, result 
 	}
 	s.observer().JobDone(result)
 }
-
-// progress passes a job's waits on to its surface from one goroutine, the
-// latest first, spaced by progressEvery; wait stops it before the reply is
-// delivered, so that no update overwrites the answer.
-type progress struct {
-	latest chan diagnosis.Progress
-	done   chan struct{}
-	wg     sync.WaitGroup
-}
-
-func (s *Service) reportProgress(ctx context.Context, d Deliverer, item queued) *progress {
-	p := &progress{latest: make(chan diagnosis.Progress, 1), done: make(chan struct{})}
-	p.wg.Go(func() {
-		var last time.Time
-		lastAhead := -1
-		for {
-			select {
-			case <-p.done:
-				return
-			case pr := <-p.latest:
-				if pr.Ahead == lastAhead && time.Since(last) < progressEvery {
-					continue
-				}
-				last, lastAhead = time.Now(), pr.Ahead
-				r := s.progressReply(item.Job.lang, pr)
-				pctx, cancel := context.WithTimeout(ctx, deliverTimeout)
-				if err := d.Progress(pctx, item.Route, r); err != nil {
-					s.log.Warn("progress not shown", slog.String("surface", string(item.Job.req.Surface)), slog.Any("err", err))
-				}
-				cancel()
-			}
-		}
-	})
-	return p
-}
-
-// report is the diagnosis.WithProgress callback: it never blocks, and
-// keeps only the newest wait worth telling.
-func (p *progress) report(pr diagnosis.Progress) {
-	if pr.Wait < progressAfter {
-		return
-	}
-	for {
-		select {
-		case p.latest <- pr:
-			return
-		default:
-		}
-		select {
-		case <-p.latest:
-		default:
-		}
-	}
-}
-
-func (p *progress) wait() {
-	close(p.done)
-	p.wg.Wait()
-}
-
-// progressReply is the acknowledgement updated with the job's place in line.
-func (s *Service) progressReply(lang string, p diagnosis.Progress) Reply {
-	secs := strconv.Itoa(int((p.Wait + time.Second - 1) / time.Second))
-	var r Reply
-	switch p.Ahead {
-	case 0:
-		r = s.reply(ReplyProgress, lang, "progress.next", "seconds", secs)
-	case 1:
-		r = s.reply(ReplyProgress, lang, "progress.ahead_one", "seconds", secs)
-	default:
-		r = s.reply(ReplyProgress, lang, "progress.ahead", "ahead", strconv.Itoa(p.Ahead), "seconds", secs)
-	}
-	r.Ephemeral = true
-	r.Progress = &p
-	return r
-}
-
-// observer returns Config.Observer, or one that does nothing.
-func (s *Service) observer() Observer {
-	if s.cfg.Observer != nil {
-		return s.cfg.Observer
-	}
-	return noObserver{}
-}
-
-type noObserver struct{}
-
-func (noObserver) CommandDone(Surface, diagnosis.Verdict, time.Duration) {}
-func (noObserver) JobQueued(int)                                         {}
-func (noObserver) JobStarted(time.Duration)                              {}
-func (noObserver) JobDone(string)                                        {}
