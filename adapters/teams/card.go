@@ -62,8 +62,8 @@ type outgoing struct {
 // CardJSON renders a reply as an Adaptive Card (version 1.5), indented, as
 // `bot check --output teams` prints it: for a diagnosis the verdict, a
 // container per finding with its facts and numbered steps, and the
-// Recheck, Details and Open in Entra actions; any other reply as text
-// blocks. It is a pure function of the reply and the conversation catalog.
+// Recheck, Details and Open in Entra actions (Open in Entra only when no
+// finding already offers that page); any other reply as text blocks. It is a pure function of the reply and the conversation catalog.
 func CardJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
 	a := render(r, msg)
 	if len(a.Attachments) == 0 {
@@ -172,13 +172,14 @@ func diagnosisCard(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, 
 			"signins", strconv.Itoa(d.Stats.SignIns), "failures", strconv.Itoa(d.Stats.Failures),
 			"policies", strconv.Itoa(d.Stats.PoliciesEvaluated)))},
 	}
+	shown := map[string]bool{} // the URLs of the findings' buttons
 	for i, f := range d.Findings {
 		if i >= limit {
 			body = append(body, card{"type": "TextBlock", "isSubtle": true, "wrap": true, "separator": true,
 				"text": escapeText(t("label.more", "count", strconv.Itoa(len(d.Findings)-limit)))})
 			break
 		}
-		body = append(body, findingContainer(f, lang, msg))
+		body = append(body, findingContainer(f, lang, msg, shown))
 	}
 	if len(d.Warnings) > 0 {
 		var ws []string
@@ -203,13 +204,17 @@ func diagnosisCard(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, 
 			card{"type": "Action.Submit", "title": t("button.recheck"), "data": card{"action": actionRecheck, "id": id}},
 			card{"type": "Action.Submit", "title": t("button.details"), "data": card{"action": actionDetails, "id": id}})
 	}
-	if u := openURL(open); u != "" {
+	// The card's own Open in Entra button is left out when a finding
+	// above already offers the same page.
+	if u := openURL(open); u != "" && !shown[u] {
 		actions = append(actions, card{"type": "Action.OpenUrl", "title": t("button.open_entra"), "url": u})
 	}
 	return newCard(body, actions)
 }
 
-func findingContainer(f diagnosis.Finding, lang string, msg *diagnosis.Text) card {
+// findingContainer renders a finding; it adds the URLs of its buttons to
+// shown.
+func findingContainer(f diagnosis.Finding, lang string, msg *diagnosis.Text, shown map[string]bool) card {
 	t := func(key string, args ...string) string { return msg.T(lang, key, args...) }
 	sev := t("severity." + string(f.Severity))
 	if f.Resolved {
@@ -268,6 +273,9 @@ func findingContainer(f diagnosis.Finding, lang string, msg *diagnosis.Text) car
 			markdownBlock(escapeLines(f.Remediation, true), maxFindingText))
 	}
 	if links := referenceActions(f.References, t("button.open_entra")); len(links) > 0 {
+		for _, l := range links {
+			shown[l.(card)["url"].(string)] = true
+		}
 		items = append(items, card{"type": "ActionSet", "spacing": "Small", "actions": links})
 	}
 	return card{"type": "Container", "separator": true, "spacing": "Medium", "items": items}

@@ -156,8 +156,10 @@ func TestCardFitsTeams(t *testing.T) {
 }
 
 // TestCardsValidate parses every golden card with Microsoft's adaptivecards
-// package, as Teams clients do (testdata/cardcheck: npm ci there). It
-// skips without node or the package, except in CI.
+// package, as Teams clients do, and renders its text with markdown-it,
+// with and without linkify: the only links are the bot's own bare ones,
+// whole (testdata/cardcheck: npm ci there). It skips without node or the
+// package, except in CI.
 func TestCardsValidate(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join("testdata", "cardcheck")
@@ -178,7 +180,7 @@ func TestCardsValidate(t *testing.T) {
 		a, _ := filepath.Abs(c)
 		abs = append(abs, a)
 	}
-	cmd := exec.CommandContext(t.Context(), "node", append([]string{"check.js"}, abs...)...)
+	cmd := exec.CommandContext(t.Context(), "node", append([]string{"check.js", "--hosts=" + strings.Join(teams.LinkHosts, ",")}, abs...)...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {

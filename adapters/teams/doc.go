@@ -9,8 +9,9 @@
 // with an aadObjectId, in a tenant the bot serves, are heard. Replies go to
 // the conversation and thread they answer, through the validated
 // serviceUrl: the only host that receives the bot's token. Every text that
-// enters a card passes through one escaping function (escapeText); links
-// are only buttons the bot built.
+// enters a card passes through one escaping function (escapeText); the
+// only links are buttons the bot built and the bot's own bare addresses
+// (Entra admin center, Microsoft Learn, aka.ms) that Teams links in text.
 //
 // Only msbotbuilder-go's schema types are used; token handling and the
 // connector calls are ours. It depends on handlers and diagnosis, never on

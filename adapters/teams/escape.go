@@ -16,23 +16,56 @@ import (
 // "[Re-register MFA](https://evil.example)" is shown, not followed. It is
 // the one escaping function of the card: every string that enters a card
 // from the diagnosis, Graph or the requester passes through it, and the
-// bot's own links travel as Action.OpenUrl only (openURL).
+// bot's own buttons travel as Action.OpenUrl only (openURL).
+//
+// Two rules keep bare addresses from becoming links that escaping alone
+// would let through, because Teams and GFM link them without any markup:
+// the slashes of every "//" and the dot of a "www." starting a word are
+// escaped too. The one exception is a bare link the bot builds itself
+// (bareLink): https, a host of linkHosts, standing alone between
+// whitespace. It is written unescaped, since Teams auto-links the raw
+// text and a backslash inside it (Microsoft\_AAD\_…) would show and
+// break the link; its character set keeps it inert as Markdown.
 func escapeText(s string) string {
+	rs := []rune(s) // invalid UTF-8 becomes U+FFFD, as ranging over s did
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	lineStart := true // only spaces since the start of the line
 	digits := false   // only digits since lineStart (after spaces)
-	for _, r := range s {
-		switch {
-		case r == '\r':
+	tilde := false    // a bare link has already kept its ~ unescaped
+	prev := rune(-1)  // the last rune written other than a CR; -1 at the start
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if r == '\r' {
 			continue // a lone CR would split lines for some renderers; \n stays
+		}
+		if prev == -1 || isSpace(prev) {
+			if n, ok := bareLink(rs, i, &tilde); ok {
+				if rs[i] == '(' {
+					b.WriteByte('\\')
+				}
+				b.WriteString(string(rs[i : i+n]))
+				i += n - 1
+				prev = rs[i]
+				lineStart, digits = false, false
+				continue
+			}
+		}
+		switch {
 		case r == '\n':
 			b.WriteRune(r)
+			prev = r
 			lineStart, digits = true, false
 			continue
 		case strings.ContainsRune("\\`*_~[]()<>&!|{}", r):
 			// Anywhere: links, images, emphasis, strikethrough, code,
 			// autolinks, HTML and entities, tables.
+			b.WriteByte('\\')
+		case r == '/' && (prev == '/' || next(rs, i) == '/'):
+			// "//": the scheme of an address, or a protocol-relative one.
+			b.WriteByte('\\')
+		case r == '.' && wwwBefore(rs, i):
+			// "www.": GFM's extended autolink.
 			b.WriteByte('\\')
 		case lineStart && strings.ContainsRune("#-+=", r):
 			// Headings, list items, setext underlines, thematic breaks.
@@ -42,6 +75,7 @@ func escapeText(s string) string {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
+		prev = r
 		switch {
 		case r >= '0' && r <= '9' && (lineStart || digits):
 			lineStart, digits = false, true
@@ -51,6 +85,105 @@ func escapeText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// linkHosts are the hosts whose links the bot builds itself, in the
+// diagnosis text and references: the Entra admin center, Microsoft Learn,
+// Microsoft's aka.ms short links and the AADSTS error lookup.
+// TestLinkHostsMatchDiagnosis keeps the list equal to those links.
+var linkHosts = []string{"entra.microsoft.com", "learn.microsoft.com", "aka.ms", "login.microsoftonline.com"}
+
+// linkTrail is the punctuation that may follow a bare link before the
+// whitespace that ends it; it is not part of the link, as GFM and
+// linkify-it read it too.
+const linkTrail = ".,;:!?)"
+
+// bareLink reports whether the word starting at rs[i] (a word ends at a
+// space, tab, newline or the end of the text) is a bare link the bot
+// builds: "https://", a host of linkHosts, then only letters, digits and
+// -._~/?#=% (no "//", no markup, so no label, HTML, entity or port can
+// ride along), optionally in "(" and followed by linkTrail punctuation.
+// Every _ in it sits between two letters or digits, where it can neither
+// open nor close emphasis, and the text keeps at most one ~ unescaped
+// (*tilde), so no pair of them can strike text through. The word must not
+// follow one of ([]<=" ' across whitespace: "[label]( https://…)" and
+// "<a href= https://…>" stay escaped whole. n is the length of the word.
+func bareLink(rs []rune, i int, tilde *bool) (n int, ok bool) {
+	for j := i - 1; j >= 0; j-- {
+		if !isSpace(rs[j]) && rs[j] != '\r' {
+			if strings.ContainsRune("([]<=\"'", rs[j]) {
+				return 0, false
+			}
+			break
+		}
+	}
+	end := i
+	for end < len(rs) && !isSpace(rs[end]) {
+		end++
+	}
+	word := string(rs[i:end])
+	core := strings.TrimPrefix(word, "(")
+	core = strings.TrimRight(core, linkTrail)
+	rest, ok := strings.CutPrefix(core, "https://")
+	if !ok {
+		return 0, false
+	}
+	host, path := rest, ""
+	if k := strings.IndexAny(rest, "/?#"); k >= 0 {
+		host, path = rest[:k], rest[k:]
+	}
+	if !hostAllowed(host) || strings.Contains(path, "//") || openURL(core) == "" {
+		return 0, false
+	}
+	tildes := 0
+	for k := 0; k < len(path); k++ {
+		c := path[k]
+		switch {
+		case isAlnum(c) || strings.IndexByte("-./?#=%", c) >= 0:
+		case c == '_' && k > 0 && k+1 < len(path) && isAlnum(path[k-1]) && isAlnum(path[k+1]):
+		case c == '~':
+			tildes++
+		default:
+			return 0, false
+		}
+	}
+	if tildes > 1 || (tildes == 1 && *tilde) {
+		return 0, false
+	}
+	*tilde = *tilde || tildes == 1
+	return end - i, true
+}
+
+func hostAllowed(host string) bool {
+	for _, h := range linkHosts {
+		if host == h {
+			return true
+		}
+	}
+	return false
+}
+
+// wwwBefore reports whether rs[i] follows "www" starting a word.
+func wwwBefore(rs []rune, i int) bool {
+	if i < 3 || !strings.EqualFold(string(rs[i-3:i]), "www") {
+		return false
+	}
+	return i == 3 || !(rs[i-4] < utf8.RuneSelf && isAlnum(byte(rs[i-4])))
+}
+
+func next(rs []rune, i int) rune {
+	for j := i + 1; j < len(rs); j++ {
+		if rs[j] != '\r' {
+			return rs[j]
+		}
+	}
+	return -1
+}
+
+func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // escapeLines escapes each item and joins them as a Markdown list the
@@ -89,10 +222,6 @@ func cutEscaped(s string, n int) string {
 	}
 	return string(r) + "…"
 }
-
-// linkHosts are the hosts whose links the bot builds itself: the Entra
-// admin center, the Azure portal and Microsoft Learn.
-var linkHosts = []string{"entra.microsoft.com", "portal.azure.com", "learn.microsoft.com", "login.microsoftonline.com"}
 
 // openURL returns u when it is a link the bot builds (https, on one of
 // linkHosts, no credentials), for an Action.OpenUrl; else "".

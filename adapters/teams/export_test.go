@@ -12,3 +12,6 @@ func SetHTTPClient(s *Server, c *http.Client) {
 		src.client = c
 	}
 }
+
+// LinkHosts are the hosts of the bot's own links, for the card checker.
+var LinkHosts = linkHosts

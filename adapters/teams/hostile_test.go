@@ -111,7 +111,7 @@ func runCardCheck(t *testing.T, card []byte) []byte {
 	if err := os.WriteFile(f, card, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), "node", "check.js", "--render", f)
+	cmd := exec.CommandContext(t.Context(), "node", "check.js", "--hosts="+strings.Join(teams.LinkHosts, ","), "--render", f)
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
@@ -131,7 +131,7 @@ func TestHostileInputEchoedAsText(t *testing.T) {
 		t.Fatalf("replies = %v", got)
 	}
 	b, _ := json.Marshal(content(t, got[0]))
-	if !bytes.Contains(b, []byte(`\\[click\\]\\(https://evil.example\\)`)) || bytes.Contains(b, []byte(`[click](`)) {
+	if !bytes.Contains(b, []byte(`\\[click\\]\\(https:\\/\\/evil.example\\)`)) || bytes.Contains(b, []byte(`[click](`)) {
 		t.Errorf("the echoed input is not escaped: %s", b)
 	}
 	runCardCheck(t, b)

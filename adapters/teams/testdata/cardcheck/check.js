@@ -5,9 +5,17 @@
 // commonly wired): the bot escapes all text it shows, so the only markup
 // allowed is its own paragraphs and lists. With --render, the rendered
 // fragments are printed as JSON lines {"file","source","html"}.
+//
+// Teams also links bare addresses in that text, as markdown-it does with
+// linkify on (the renderer of docs/images): rendered that way too, the
+// only links allowed are bare https links to the hosts given with
+// --hosts=a,b (the bot's own), shown as their own address, with no
+// backslash of an escape caught inside (Microsoft\_AAD… or a trailing \)).
 const fs = require("fs");
 const AC = require("adaptivecards/dist/adaptivecards.js");
 const md = require("markdown-it")();
+const linkified = require("markdown-it")({ linkify: true });
+linkified.linkify.set({ fuzzyEmail: false });
 
 const allowed = new Set(["p", "ol", "ul", "li", "br"]);
 
@@ -23,7 +31,44 @@ function texts(node, out) {
   return out;
 }
 
-const args = process.argv.slice(2);
+function unescapeHTML(s) {
+  return s.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function parseURL(s) {
+  try { return new URL(s); } catch { return null; }
+}
+
+// linkProblems lists the links markdown-it with linkify makes of source
+// that are not a bare link to one of hosts.
+function linkProblems(source, hosts) {
+  const problems = [];
+  const html = linkified.render(source);
+  for (const m of html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9-]*)/g)) {
+    if (!allowed.has(m[1].toLowerCase()) && m[1].toLowerCase() !== "a") problems.push(`linkify: <${m[1]}> from ${JSON.stringify(source.slice(0, 120))}`);
+  }
+  for (const m of html.matchAll(/<a href="([^"]*)">([^<]*)<\/a>/g)) {
+    const href = unescapeHTML(m[1]);
+    const text = unescapeHTML(m[2]);
+    const u = parseURL(href);
+    const shown = text.startsWith("https://") ? parseURL(text) : null;
+    const ok = u && shown && u.protocol === "https:" && hosts.has(u.hostname) && !u.port && !u.username && !u.password &&
+      !/%5C|\\/i.test(href) && shown.hostname === u.hostname;
+    if (!ok) problems.push(`linkify: link ${JSON.stringify(text)} to ${JSON.stringify(href)} from ${JSON.stringify(source.slice(0, 120))}`);
+  }
+  const links = (html.match(/<a /g) || []).length;
+  const plain = (html.match(/<a href="[^"]*">[^<]*<\/a>/g) || []).length;
+  if (links !== plain) problems.push(`linkify: a link with markup inside from ${JSON.stringify(source.slice(0, 120))}`);
+  return problems;
+}
+
+let args = process.argv.slice(2);
+let hosts = new Set();
+args = args.filter((a) => {
+  if (!a.startsWith("--hosts=")) return true;
+  hosts = new Set(a.slice("--hosts=".length).split(",").filter(Boolean));
+  return false;
+});
 const render = args[0] === "--render";
 const files = render ? args.slice(1) : args;
 let bad = 0;
@@ -45,6 +90,7 @@ for (const file of files) {
     for (const m of html.matchAll(/<\/?([a-zA-Z][a-zA-Z0-9-]*)/g)) {
       if (!allowed.has(m[1].toLowerCase())) problems.push(`markdown: <${m[1]}> from ${JSON.stringify(source.slice(0, 120))}`);
     }
+    problems.push(...linkProblems(source, hosts));
     if (render) console.log(JSON.stringify({ file, source, html }));
   }
   if (problems.length) { bad++; console.log(file + ":\n  " + problems.join("\n  ")); }
