@@ -188,3 +188,63 @@ func TestCardsValidate(t *testing.T) {
 	}
 	t.Logf("%s", out)
 }
+
+// TestCardOpensEntraOnce: a diagnosis card always offers the Entra admin
+// center, and the card's own Open in Entra button never repeats the page
+// of a finding's button above it.
+func TestCardOpensEntraOnce(t *testing.T) {
+	t.Parallel()
+	msgs, _ := handlers.Messages()
+	for name, r := range goldenReplies(t) {
+		if r.Diagnosis == nil {
+			continue
+		}
+		b, err := teams.CardJSON(r, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c struct {
+			Body    []any `json:"body"`
+			Actions []struct {
+				Type, URL string
+			} `json:"actions"`
+		}
+		if err := json.Unmarshal(b, &c); err != nil {
+			t.Fatal(err)
+		}
+		inBody := map[string]bool{}
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				if v["type"] == "Action.OpenUrl" {
+					inBody[v["url"].(string)] = true
+				}
+				for _, x := range v {
+					walk(x)
+				}
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		walk(c.Body)
+		entra := false
+		for u := range inBody {
+			entra = entra || strings.HasPrefix(u, "https://entra.microsoft.com/")
+		}
+		for _, a := range c.Actions {
+			if a.Type != "Action.OpenUrl" {
+				continue
+			}
+			if inBody[a.URL] {
+				t.Errorf("%s: the card's button repeats %s, offered by a finding", name, a.URL)
+			}
+			entra = entra || strings.HasPrefix(a.URL, "https://entra.microsoft.com/")
+		}
+		if !entra {
+			t.Errorf("%s: no button opens the Entra admin center", name)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package teams
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -27,26 +28,23 @@ import (
 // text and a backslash inside it (Microsoft\_AAD\_…) would show and
 // break the link; its character set keeps it inert as Markdown.
 func escapeText(s string) string {
-	rs := []rune(s) // invalid UTF-8 becomes U+FFFD, as ranging over s did
+	// Invalid UTF-8 becomes U+FFFD; a lone CR would split lines for some
+	// renderers, so CRs go (\n stays).
+	rs := slices.DeleteFunc([]rune(s), func(r rune) bool { return r == '\r' })
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
 	lineStart := true // only spaces since the start of the line
 	digits := false   // only digits since lineStart (after spaces)
 	tilde := false    // a bare link has already kept its ~ unescaped
-	prev := rune(-1)  // the last rune written other than a CR; -1 at the start
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
-		if r == '\r' {
-			continue // a lone CR would split lines for some renderers; \n stays
-		}
-		if prev == -1 || isSpace(prev) {
+		if i == 0 || isSpace(rs[i-1]) {
 			if n, ok := bareLink(rs, i, &tilde); ok {
 				if rs[i] == '(' {
 					b.WriteByte('\\')
 				}
 				b.WriteString(string(rs[i : i+n]))
 				i += n - 1
-				prev = rs[i]
 				lineStart, digits = false, false
 				continue
 			}
@@ -54,14 +52,13 @@ func escapeText(s string) string {
 		switch {
 		case r == '\n':
 			b.WriteRune(r)
-			prev = r
 			lineStart, digits = true, false
 			continue
 		case strings.ContainsRune("\\`*_~[]()<>&!|{}", r):
 			// Anywhere: links, images, emphasis, strikethrough, code,
 			// autolinks, HTML and entities, tables.
 			b.WriteByte('\\')
-		case r == '/' && (prev == '/' || next(rs, i) == '/'):
+		case r == '/' && (i > 0 && rs[i-1] == '/' || i+1 < len(rs) && rs[i+1] == '/'):
 			// "//": the scheme of an address, or a protocol-relative one.
 			b.WriteByte('\\')
 		case r == '.' && wwwBefore(rs, i):
@@ -75,7 +72,6 @@ func escapeText(s string) string {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
-		prev = r
 		switch {
 		case r >= '0' && r <= '9' && (lineStart || digits):
 			lineStart, digits = false, true
@@ -110,7 +106,7 @@ const linkTrail = ".,;:!?)"
 // "<a href= https://…>" stay escaped whole. n is the length of the word.
 func bareLink(rs []rune, i int, tilde *bool) (n int, ok bool) {
 	for j := i - 1; j >= 0; j-- {
-		if !isSpace(rs[j]) && rs[j] != '\r' {
+		if !isSpace(rs[j]) {
 			if strings.ContainsRune("([]<=\"'", rs[j]) {
 				return 0, false
 			}
@@ -169,15 +165,6 @@ func wwwBefore(rs []rune, i int) bool {
 		return false
 	}
 	return i == 3 || !(rs[i-4] < utf8.RuneSelf && isAlnum(byte(rs[i-4])))
-}
-
-func next(rs []rune, i int) rune {
-	for j := i + 1; j < len(rs); j++ {
-		if rs[j] != '\r' {
-			return rs[j]
-		}
-	}
-	return -1
 }
 
 func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }

@@ -97,7 +97,8 @@ func TestEscapeTextLinks(t *testing.T) {
 		{"a second tilde", locations + " " + locations, locations + " " + `https:\/\/entra.microsoft.com/#view/Microsoft\_AAD\_ConditionalAccess/ConditionalAccessBlade/\~/NamedLocations`},
 		{"bad percent escape", "https://aka.ms/%zz", `https:\/\/aka.ms/%zz`},
 		{"non-breaking space", "https://aka.ms/x\u00a0[y](z)", "https:\\/\\/aka.ms/x\u00a0\\[y\\]\\(z\\)"},
-		{"carriage return", "https://aka.ms/x\r\n[y](z)", "https:\\/\\/aka.ms/x\n\\[y\\]\\(z\\)"},
+		{"line ending CRLF", "https://aka.ms/x\r\n[y](z)", "https://aka.ms/x\n\\[y\\]\\(z\\)"},
+		{"carriage return inside", "https://aka.ms/x\r[y](z) w\rww.evil.example /\r/evil", "https:\\/\\/aka.ms/x\\[y\\]\\(z\\) www\\.evil.example \\/\\/evil"},
 	} {
 		if got := escapeText(tt.in); got != tt.want {
 			t.Errorf("%s: escapeText(%q) = %q, want %q", tt.name, tt.in, got, tt.want)
