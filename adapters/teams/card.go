@@ -63,7 +63,8 @@ type outgoing struct {
 // `bot check --output teams` prints it: for a diagnosis the verdict, a
 // container per finding with its facts and numbered steps, and the
 // Recheck, Details and Open in Entra actions (Open in Entra only when no
-// finding already offers that page); any other reply as text blocks. It is a pure function of the reply and the conversation catalog.
+// finding already offers that page); any other reply as text blocks. It
+// is a pure function of the reply and the conversation catalog.
 func CardJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
 	a := render(r, msg)
 	if len(a.Attachments) == 0 {
