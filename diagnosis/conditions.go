@@ -212,18 +212,20 @@ func evalDeviceRule(rule string, d *Device) (matches, known bool) {
 	return hit != negative, true
 }
 
-// splitFold splits s around every case-insensitive instance of sep.
+// splitFold splits s around every case-insensitive instance of the ASCII
+// separator sep, working on s's own bytes (lower-casing may change the
+// length of other text).
 func splitFold(s, sep string) []string {
 	var out []string
-	lower, lsep := strings.ToLower(s), strings.ToLower(sep)
-	for {
-		i := strings.Index(lower, lsep)
-		if i < 0 {
-			return append(out, s)
+	start := 0
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sep)], sep) {
+			out = append(out, s[start:i])
+			i += len(sep) - 1
+			start = i + 1
 		}
-		out = append(out, s[:i])
-		s, lower = s[i+len(sep):], lower[i+len(sep):]
 	}
+	return append(out, s[start:])
 }
 
 // risk judges user and sign-in risk levels against what the sign-in log

@@ -130,6 +130,10 @@ const (
 	// depends on something the bot cannot read (insider risk, an app or
 	// device filter, an authentication context, a guest's home tenant).
 	WarnConditionUnreadable WarningCode = "condition_unreadable"
+	// WarnManagedPolicyPending names a Microsoft-managed policy, still
+	// report-only, that targets the account with a control no sign-in in
+	// the window shows it meeting: Microsoft switches such policies on.
+	WarnManagedPolicyPending WarningCode = "managed_policy_pending"
 )
 
 // Warning says what the diagnosis could not see. A source fills Reason (a

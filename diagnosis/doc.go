@@ -7,12 +7,14 @@
 // The rooms: the domain types (model.go, evidence.go), the Diagnosis
 // document (diagnosis.go), the finding code table (codes.go), the control
 // vocabulary (controls.go), the Conditional Access evaluator that answers
-// "does this policy apply to this sign-in" (evaluate.go), the engine's API
-// (engine.go) and its rule passes (failures.go, policies.go), the texts and
-// links of a finding (render.go, links.go), policy explanations
-// (explain.go), the sign-in window (window.go), the AADSTS knowledge base
-// (errorcodes.go, kb/), the app catalog (apps.go, apps.json) and the text
-// catalogs in English and Dutch (text.go, text_en.json, text_nl.json).
+// "does this policy apply to this sign-in" (evaluate.go, with its
+// conditions in conditions.go, locations.go and clients.go), the engine's
+// API (engine.go) and its rule passes (failures.go, policies.go), the
+// texts and links of a finding (render.go, proof.go for the sign-in log's
+// evidence, links.go), policy explanations (explain.go), the sign-in
+// window (window.go), the AADSTS knowledge base (errorcodes.go, kb/), the
+// app catalog (apps.go, apps.json) and the text catalogs in English and
+// Dutch (text.go, text_en.json, text_nl.json).
 // Sources of snapshots implement Source: package graph for a real tenant,
 // package demo for the sample tenant. To add a finding code: a row in
 // codes.go, its texts in both catalogs, the rule that raises it, an account

@@ -132,3 +132,63 @@ func TestEvidence(t *testing.T) {
 		}
 	})
 }
+
+// TestLogDecidesBlame: a policy the evaluator would blame is not blamed
+// for a sign-in whose log says it did not apply.
+func TestLogDecidesBlame(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t)
+	mfa := policy(func(p *diagnosis.Policy) {
+		p.ID, p.DisplayName = "mfa-all", "CA001 MFA for all"
+		p.Grant.BuiltInControls = []string{"mfa"}
+	})
+	s := signIn("a", 20, 50076, diagnosis.AppliedPolicy{ID: mfa.ID, DisplayName: mfa.DisplayName, Result: "notApplied",
+		ConditionsNotSatisfied: []string{"location"}})
+	s.AppID, s.ResourceID = exoID, exoID // not Azure management: no mandatory MFA
+	d := e.Diagnose(snapshot([]diagnosis.SignIn{s}, mfa), diagnosis.Query{User: "adele@contoso.com"}, "en")
+	f, ok := find(d, diagnosis.CodeCAMFARequired)
+	if !ok || len(f.Policies) != 0 {
+		t.Errorf("finding %+v; want ca_mfa_required naming no policy (the log says %s did not apply)", f, mfa.ID)
+	}
+	silent := signIn("b", 20, 50076)
+	silent.AppID, silent.ResourceID = exoID, exoID
+	d = e.Diagnose(snapshot([]diagnosis.SignIn{silent}, mfa), diagnosis.Query{User: "adele@contoso.com"}, "en")
+	if f, ok := find(d, diagnosis.CodeCAMFARequired); !ok || len(f.Policies) != 1 {
+		t.Errorf("finding %+v; want the evaluator to blame %s where the log is silent", f, mfa.ID)
+	}
+}
+
+// TestManagedPolicyPending: a report-only Microsoft-managed policy that
+// targets the account with MFA it has never completed is warned of.
+func TestManagedPolicyPending(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t)
+	q := diagnosis.Query{User: "adele@contoso.com"}
+	managed := policy(func(p *diagnosis.Policy) {
+		p.ID, p.DisplayName = "ms-managed", "Microsoft-managed: Multifactor authentication for admins accessing Microsoft Admin Portals"
+		p.State, p.ManagedByMicrosoft = diagnosis.PolicyReportOnly, true
+		p.Grant.BuiltInControls = []string{"mfa"}
+		p.Conditions.Users = diagnosis.UserConditions{IncludeRoles: []string{gaRole}}
+		p.Conditions.Applications.IncludeApplications = []string{"MicrosoftAdminPortals"}
+	})
+	pending := func(d diagnosis.Diagnosis) bool {
+		return slices.ContainsFunc(d.Warnings, func(w diagnosis.Warning) bool {
+			return w.Code == diagnosis.WarnManagedPolicyPending && strings.Contains(w.Message, managed.DisplayName)
+		})
+	}
+	single := signIn("one", 30, 0)
+	single.AuthenticationRequirement = "singleFactorAuthentication"
+	if d := e.Diagnose(snapshot([]diagnosis.SignIn{single}, managed), q, "en"); !pending(d) {
+		t.Errorf("warnings %v; want managed_policy_pending for an admin who never did MFA", d.Warnings)
+	}
+	mfa := signIn("two", 20, 0)
+	mfa.AuthenticationRequirement = "multiFactorAuthentication"
+	if d := e.Diagnose(snapshot([]diagnosis.SignIn{single, mfa}, managed), q, "en"); pending(d) {
+		t.Errorf("warnings %v; the account completed MFA", d.Warnings)
+	}
+	own := managed
+	own.ManagedByMicrosoft = false
+	if d := e.Diagnose(snapshot([]diagnosis.SignIn{single}, own), q, "en"); pending(d) {
+		t.Error("a tenant's own report-only policy is not switched on by Microsoft")
+	}
+}

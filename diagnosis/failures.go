@@ -26,6 +26,16 @@ func (d *run) selectSignIns() {
 		}
 		d.signIns = append(d.signIns, s)
 	}
+	// Graph answers newest first: with no two at the same instant,
+	// reversing is the stable sort.
+	newestFirst := true
+	for i := 1; i < len(d.signIns) && newestFirst; i++ {
+		newestFirst = d.signIns[i-1].CreatedDateTime.After(d.signIns[i].CreatedDateTime)
+	}
+	if newestFirst {
+		slices.Reverse(d.signIns)
+		return
+	}
 	slices.SortStableFunc(d.signIns, func(a, b *SignIn) int { return a.CreatedDateTime.Compare(b.CreatedDateTime) })
 }
 
@@ -247,7 +257,7 @@ func (d *run) blamePolicies(code FindingCode, s *SignIn, failed []AppliedPolicy)
 		r.UserRisk, r.TransferMethod, r.HomeTenant, r.CrossTenantAccessType,
 		dev.DeviceID, dev.DisplayName, dev.TrustType, strconv.FormatBool(dev.IsCompliant)}, r.Apps...), "|")
 	if b, ok := d.blamed[key]; ok {
-		return b
+		return d.notAppliedOut(b, s)
 	}
 	for _, p := range d.snap.Policies {
 		if p.State != PolicyEnabled || !slices.ContainsFunc(p.Controls(), func(c string) bool { return wantControl(code, c) }) {
@@ -262,7 +272,38 @@ func (d *run) blamePolicies(code FindingCode, s *SignIn, failed []AppliedPolicy)
 	}
 	b := newBlame(refs)
 	d.blamed[key] = b
-	return b
+	return d.notAppliedOut(b, s)
+}
+
+// notAppliedOut drops from the evaluator's blame the policies the sign-in
+// log itself says did not apply to this sign-in: the log decides where it
+// speaks.
+func (d *run) notAppliedOut(b blame, s *SignIn) blame {
+	var out []PolicyRef
+	dropped := false
+	for _, r := range b.refs {
+		if slices.ContainsFunc(s.AppliedPolicies, func(ap AppliedPolicy) bool {
+			return strings.EqualFold(ap.ID, r.ID) && notApplied(ap.Result)
+		}) {
+			dropped = true
+			continue
+		}
+		out = append(out, r)
+	}
+	if !dropped {
+		return b
+	}
+	return newBlame(out)
+}
+
+// notApplied reports whether an applied policy result says the policy did
+// not apply to the sign-in (its conditions were not met, or it was off).
+func notApplied(result string) bool {
+	switch strings.ToLower(result) {
+	case "notapplied", "notenabled", "reportonlynotapplied":
+		return true
+	}
+	return false
 }
 
 // groupKey tells failure groups apart: one finding per code, app, error

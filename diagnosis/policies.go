@@ -260,6 +260,10 @@ func (d *run) proactive() {
 		}
 	}
 	for _, p := range d.snap.Policies {
+		if p.State == PolicyReportOnly && p.ManagedByMicrosoft && !named[strings.ToLower(p.ID)] {
+			d.managedPending(p)
+			continue
+		}
 		if p.State != PolicyEnabled || named[strings.ToLower(p.ID)] || d.metBefore(p.ID) {
 			continue
 		}
@@ -339,4 +343,44 @@ func (d *run) securityDefaults() {
 		g.signIns = slices.Compact(g.signIns)
 		d.groups = append(d.groups, g)
 	}
+}
+
+// managedPending warns of a report-only Microsoft-managed policy that
+// targets the account for the apps the query is about with a control no
+// sign-in in the window shows it meeting (MFA never completed, or a hard
+// control): Microsoft switches such policies on by itself after notice.
+func (d *run) managedPending(p Policy) {
+	if _, ok := d.appliesToOnboarding(p); !ok {
+		return
+	}
+	controls := p.Controls()
+	needsMFA := slices.ContainsFunc(controls, func(c string) bool { return wantControl(CodeCAMFARequired, c) })
+	if len(p.HardControls()) == 0 && !(needsMFA && !d.mfaSeen()) {
+		return
+	}
+	var names []string
+	for _, c := range controls {
+		names = append(names, d.e.controlName(c, d.lang))
+	}
+	d.warn(Warning{Code: WarnManagedPolicyPending, Reason: "managed_policy_pending",
+		Args: map[string]string{"policy": p.DisplayName, "controls": strings.Join(names, ", ")}})
+}
+
+// mfaSeen reports whether a sign-in in the window completed multifactor
+// authentication.
+func (d *run) mfaSeen() bool {
+	for _, s := range d.signIns {
+		if s.Failed() {
+			continue
+		}
+		if strings.EqualFold(s.AuthenticationRequirement, "multiFactorAuthentication") {
+			return true
+		}
+		for _, a := range s.AuthenticationDetails {
+			if a.Succeeded && strings.Contains(strings.ToLower(a.StepRequirement), "multifactor") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -94,6 +94,9 @@ var builtInStrengths = map[string][]string{
 // strength finds the authentication strength behind a group: the name, the
 // log's result in words, and the methods that satisfy it in plain words.
 func (d *run) strength(g *group) (name, result, methods string) {
+	if len(g.policies) == 0 {
+		return "", "", ""
+	}
 	var id string
 	for _, s := range slices.Backward(g.signIns) {
 		for _, ap := range s.AppliedPolicies {

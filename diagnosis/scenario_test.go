@@ -57,7 +57,8 @@ func TestScenarios(t *testing.T) {
 	}
 	e := newEngine(t)
 	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
+		name, _ := filepath.Rel(filepath.Join("testdata", "scenarios"), file)
+		t.Run(strings.TrimSuffix(name, ".json"), func(t *testing.T) {
 			t.Parallel()
 			b, err := os.ReadFile(file)
 			if err != nil {

@@ -92,11 +92,9 @@ func (c Config) LogValue() slog.Value {
 	case c.Credential != nil:
 		auth = "azure credential"
 	}
-	base := c.BaseURL
+	base := "(invalid)"
 	if u, err := parseBaseURL(c.withDefaults().BaseURL); err == nil {
 		base = u.String()
-	} else {
-		base = "(invalid)"
 	}
 	d := c.withDefaults()
 	return slog.GroupValue(

@@ -310,10 +310,9 @@ func toNamedLocation(m models.NamedLocationable) (diagnosis.NamedLocation, bool)
 	case models.IpNamedLocationable:
 		n := diagnosis.NamedLocation{ID: str(l.GetId()), DisplayName: str(l.GetDisplayName()), Kind: "ip", IsTrusted: boolean(l.GetIsTrusted())}
 		for _, r := range l.GetIpRanges() {
-			switch c := r.(type) {
-			case models.IPv4CidrRangeable:
-				n.IPRanges = append(n.IPRanges, str(c.GetCidrAddress()))
-			case models.IPv6CidrRangeable:
+			// IPv4CidrRangeable and IPv6CidrRangeable have the same methods:
+			// one interface reads both.
+			if c, ok := r.(interface{ GetCidrAddress() *string }); ok {
 				n.IPRanges = append(n.IPRanges, str(c.GetCidrAddress()))
 			}
 		}

@@ -28,6 +28,7 @@ type auditLine struct {
 	Conversation string    `json:"conversation,omitempty"`
 	Action       string    `json:"action,omitempty"`
 	Target       string    `json:"target,omitempty"`
+	TargetID     string    `json:"targetId,omitempty"`
 	Verdict      string    `json:"verdict,omitempty"`
 	Refusal      string    `json:"refusal,omitempty"`
 	DiagnosisID  string    `json:"diagnosisId,omitempty"`
@@ -35,7 +36,7 @@ type auditLine struct {
 
 // auditReader is the part of the store `bot audit` reads.
 type auditReader interface {
-	Recent(ctx context.Context, n int) ([]store.AuditEntry, error)
+	List(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error)
 }
 
 func runAudit(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -47,7 +48,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 			fmt.Sprintf("Redis keeps the most recent %d entries.", store.DefaultAuditCap))
 	c.StringVar(&f.since, "since", "24h", "how far back: hours or days, such as 24h or 30d")
 	c.StringVar(&f.requester, "requester", "", "only this requester: a Slack user id or a Teams AAD object id")
-	c.StringVar(&f.user, "user", "", "only checks of this account, as recorded: user principal name or object id")
+	c.StringVar(&f.user, "user", "", "only entries about this account: user principal name or object id")
 	c.IntVar(&f.limit, "limit", 1000, "print at most this many entries")
 	c.StringVar(&f.output, "output", "text", "text (a table) or json (one JSON array)")
 	pos, help, err := c.parse(args, stdout)
@@ -106,26 +107,14 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 
 // readAudit returns the entries after since that match f, newest first.
 func readAudit(ctx context.Context, r auditReader, since time.Time, f auditFlags) ([]auditLine, error) {
-	entries, err := r.Recent(ctx, store.DefaultAuditCap)
+	entries, err := r.List(ctx, store.AuditFilter{Since: since, Requester: f.requester, User: f.user, Limit: f.limit})
 	if err != nil {
 		return nil, err
 	}
 	lines := []auditLine{}
 	for _, e := range entries {
-		if e.Time.Before(since) {
-			break // newest first: the rest is older
-		}
-		if f.requester != "" && e.Requester != f.requester {
-			continue
-		}
-		if f.user != "" && !strings.EqualFold(e.Target, f.user) {
-			continue
-		}
 		lines = append(lines, auditLine{Time: e.Time.UTC(), Surface: e.Surface, Requester: e.Requester, Conversation: e.Conversation,
-			Action: e.Action, Target: e.Target, Verdict: e.Verdict, Refusal: e.Refusal, DiagnosisID: e.DiagnosisID})
-		if len(lines) == f.limit {
-			break
-		}
+			Action: e.Action, Target: e.Target, TargetID: e.TargetID, Verdict: e.Verdict, Refusal: e.Refusal, DiagnosisID: e.DiagnosisID})
 	}
 	return lines, nil
 }

@@ -613,10 +613,11 @@ func publicPath(path, typ string, legal bool) bool {
 }
 
 func TestChartIngress(t *testing.T) {
-	for _, legal := range []bool{false, true} {
+	for _, legal := range []bool{true, false} {
+		// The default routes the privacy and terms pages the Teams manifest links.
 		values := "ingress: {enabled: true, className: nginx, host: onboard.contoso.com}"
-		if legal {
-			values = "ingress: {enabled: true, host: onboard.contoso.com, legalPages: true}"
+		if !legal {
+			values = "ingress: {enabled: true, host: onboard.contoso.com, legalPages: false}"
 		}
 		r := mustRender(t, values)
 		var in ingressSpec
@@ -659,7 +660,7 @@ func TestChartHTTPRoute(t *testing.T) {
 	for _, rule := range hr.Rules {
 		for _, m := range rule.Matches {
 			paths = append(paths, m.Path.Value)
-			if !publicPath(m.Path.Value, m.Path.Type, false) {
+			if !publicPath(m.Path.Value, m.Path.Type, true) {
 				t.Errorf("HTTPRoute routes %s (%s) from outside", m.Path.Value, m.Path.Type)
 			}
 		}
@@ -669,8 +670,8 @@ func TestChartHTTPRoute(t *testing.T) {
 			t.Errorf("HTTPRoute backend = %+v, want %s:%d", rule.BackendRefs, svc.Metadata.Name, s.Ports[0].Port)
 		}
 	}
-	if !slices.Equal(paths, []string{"/slack/", "/api/messages"}) {
-		t.Errorf("HTTPRoute paths = %v", paths)
+	if !slices.Equal(paths, []string{"/slack/", "/api/messages", "/privacy", "/terms"}) {
+		t.Errorf("HTTPRoute paths = %v, want /slack/, /api/messages, /privacy, /terms", paths)
 	}
 	if _, err := renderChart(t, "httpRoute: {enabled: true}"); err == nil {
 		t.Errorf("an HTTPRoute without parentRefs renders")
@@ -815,5 +816,87 @@ func TestChartAccess(t *testing.T) {
 	}
 	if len(file.Settings) != 0 {
 		t.Errorf("config.yaml holds settings %v besides access", file.Settings)
+	}
+}
+
+// TestChartValuesSchema: values.schema.json turns a typo or a floating tag
+// into a refusal instead of a silently ignored setting.
+func TestChartValuesSchema(t *testing.T) {
+	for _, tt := range []struct{ values, want string }{
+		{"replicas: 2", "replicas"},
+		{"image: {repository: onboard-check, tag: latest}", "tag"},
+		{"access: {slack_channel: [C1]}", "slack_channel"},
+		{"metrics: {port: 8080}", "port"},
+		{"redis: {url: \"localhost:6379\"}", "url"},
+	} {
+		_, err := renderChart(t, tt.values)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("helm template with %q: err = %v, want a refusal naming %s", tt.values, err, tt.want)
+		}
+	}
+}
+
+// renderNotes renders NOTES.txt, which helm template leaves out, by copying
+// the chart and wrapping the notes in a template of their own.
+func renderNotes(t *testing.T, args ...string) string {
+	t.Helper()
+	helm := helmBinary(t)
+	dir := filepath.Join(t.TempDir(), "onboard-check")
+	if err := os.CopyFS(dir, os.DirFS(chartDir)); err != nil {
+		t.Fatal(err)
+	}
+	notes, err := os.ReadFile(filepath.Join(dir, "templates", "NOTES.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := "notes: |\n  " + strings.ReplaceAll(string(notes), "\n", "\n  ")
+	if err := os.WriteFile(filepath.Join(dir, "templates", "notes-test.yaml"), []byte(wrapped), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(helm, append([]string{"template", "oc", dir, "--show-only", "templates/notes-test.yaml"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("render NOTES.txt: %v\n%s", err, out)
+	}
+	var doc struct {
+		Notes string `yaml:"notes"`
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Notes
+}
+
+// TestChartNotes: the Secret command NOTES.txt prints can be pasted as it is.
+func TestChartNotes(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"--set", "redis.inSecret=true"},
+		{"--set", "workloadIdentity.enabled=true", "--set", "workloadIdentity.clientId=x", "--set", "ingress.enabled=true"},
+	} {
+		notes := renderNotes(t, args...)
+		var cmd []string
+		for _, line := range strings.Split(notes, "\n") {
+			line = strings.TrimSpace(line)
+			if strings.HasPrefix(line, "kubectl") && strings.Contains(line, "create secret generic") || len(cmd) > 0 && strings.HasPrefix(line, "--from-literal") {
+				cmd = append(cmd, line)
+			} else if len(cmd) > 0 {
+				break
+			}
+		}
+		if len(cmd) < 2 {
+			t.Fatalf("notes %v hold no kubectl create secret command:\n%s", args, notes)
+		}
+		for i, line := range cmd {
+			if last := i == len(cmd)-1; strings.HasSuffix(line, `\`) == last {
+				t.Errorf("notes %v: line %q of the Secret command: continuation wrong", args, line)
+			}
+		}
+		withWI := slices.Contains(args, "workloadIdentity.enabled=true")
+		if strings.Contains(notes, "AZURE_CLIENT_SECRET") == withWI {
+			t.Errorf("notes %v: AZURE_CLIENT_SECRET suggested = %v with workload identity %v", args, !withWI, withWI)
+		}
+		if slices.Contains(args, "ingress.enabled=true") && !strings.Contains(notes, "/api/messages") {
+			t.Errorf("notes %v do not say where to point Slack and Teams", args)
+		}
 	}
 }

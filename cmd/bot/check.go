@@ -209,7 +209,7 @@ func chooseSource(f checkFlags, getenv func(string) string, stdout io.Writer, sa
 		}
 		cache = softCache{store.NewRedis(rc)}
 	}
-	src, err := newGraphSource(getenv, slog.New(slog.DiscardHandler), cache, nil)
+	src, err := newGraphSource(getenv, slog.New(slog.DiscardHandler), cache, nil, nil)
 	if err != nil {
 		var ce *configError
 		if errors.As(err, &ce) {

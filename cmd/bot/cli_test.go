@@ -134,6 +134,8 @@ func TestAudit(t *testing.T) {
 	for _, e := range []store.AuditEntry{
 		{Time: now.Add(-48 * time.Hour), Surface: "slack", Requester: run, Conversation: "C1", Action: "check", Target: "old@contoso.com", Verdict: "healthy"},
 		{Time: now.Add(-2 * time.Hour), Surface: "slack", Requester: run, Conversation: "C1", Action: "check", Target: "adele@contoso.com", Verdict: "blocked"},
+		{Time: now.Add(-90 * time.Minute), Surface: "teams", Requester: run, Conversation: "19:b@thread.tacv2", Action: "signins",
+			Target: "lee@contoso.com", TargetID: "9f0c4d2e-1b7a-4c55-8e3f-6a2b9d1c7e40"},
 		{Time: now.Add(-time.Hour), Surface: "teams", Requester: run + "X", Conversation: "19:a@thread.tacv2", Action: "check", Target: "megan@contoso.com", Verdict: "at_risk"},
 		{Time: now.Add(-time.Minute), Surface: "slack", Requester: run, Conversation: "C2", Action: "details", Target: "megan@contoso.com", Refusal: "not_allowed"},
 	} {
@@ -147,9 +149,13 @@ func TestAudit(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &lines); code != exitOK || err != nil {
 		t.Fatalf("audit --output json: exit %d %v stderr %q", code, err, stderr)
 	}
-	if len(lines) != 2 || lines[0].Target != "megan@contoso.com" || lines[0].Refusal != "not_allowed" || lines[0].Action != "details" ||
-		lines[1].Target != "adele@contoso.com" || lines[1].Conversation != "C1" || lines[1].Verdict != "blocked" {
-		t.Errorf("audit --requester %s (24h) = %+v; want megan then adele", run, lines)
+	if len(lines) != 3 || lines[0].Target != "megan@contoso.com" || lines[0].Refusal != "not_allowed" || lines[0].Action != "details" ||
+		lines[1].TargetID == "" || lines[2].Target != "adele@contoso.com" || lines[2].Conversation != "C1" || lines[2].Verdict != "blocked" {
+		t.Errorf("audit --requester %s (24h) = %+v; want megan, lee, adele", run, lines)
+	}
+	_, stdout, _ = runBot(t, env, "audit", "--requester", run, "--user", "9F0C4D2E-1B7A-4C55-8E3F-6A2B9D1C7E40", "--output", "json")
+	if err := json.Unmarshal([]byte(stdout), &lines); err != nil || len(lines) != 1 || lines[0].Target != "lee@contoso.com" {
+		t.Errorf("audit --user OBJECT-ID = %+v", lines)
 	}
 	_, stdout, _ = runBot(t, env, "audit", "--requester", run, "--since", "3d", "--user", "OLD@contoso.com", "--output", "json")
 	if err := json.Unmarshal([]byte(stdout), &lines); err != nil || len(lines) != 1 || lines[0].Verdict != "healthy" {

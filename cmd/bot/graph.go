@@ -94,13 +94,15 @@ func azureCredential(getenv func(string) string) (azcore.TokenCredential, error)
 	return cred, nil
 }
 
-// newGraphSource builds the Graph source. cache and client may be nil.
-func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph.Cache, client *http.Client) (*graph.Client, error) {
+// newGraphSource builds the Graph source. cache, client and onFailure
+// (told the kind of every failed Graph read, for metrics) may be nil.
+func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph.Cache, client *http.Client, onFailure func(kind string)) (*graph.Client, error) {
 	cfg, err := graphConfig(getenv)
 	if err != nil {
 		return nil, err
 	}
 	cfg.HTTPClient = client
+	cfg.OnFailure = onFailure
 	if b, ok := cache.(graph.Budget); ok {
 		cfg.Budget = b // the store: with Redis, one throttling budget for every replica
 	}

@@ -195,6 +195,11 @@ func (s countingStore) Recent(ctx context.Context, n int) ([]store.AuditEntry, e
 	return e, s.count("audit_read", err)
 }
 
+func (s countingStore) List(ctx context.Context, f store.AuditFilter) ([]store.AuditEntry, error) {
+	e, err := s.Store.List(ctx, f)
+	return e, s.count("audit_read", err)
+}
+
 func (s countingStore) Bytes(ctx context.Context, key string) ([]byte, bool, error) {
 	b, ok, err := s.Store.Bytes(ctx, key)
 	return b, ok, s.count("cache_get", err)

@@ -286,9 +286,23 @@ func TestDiagnosisSchemaCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The document's code table gives each code the severity the code has.
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) < 2 || !strings.HasPrefix(cells[0], "`") {
+			continue
+		}
+		code := diagnosis.FindingCode(strings.Trim(cells[0], "`"))
+		if !code.Valid() {
+			continue // a warning code
+		}
+		if got := code.Severity(); string(got) != cells[1] {
+			t.Errorf("docs/diagnosis-schema.md gives %s severity %s; the code says %s", code, cells[1], got)
+		}
+	}
 	for _, c := range inCode {
 		if !bytes.Contains(doc, []byte("`"+c+"`")) {
-			t.Errorf("docs/diagnosis-schema.md does not describe finding %s", c)
+			t.Errorf("docs/diagnosis-schema.md does not list finding %s", c)
 		}
 	}
 	var warnings []string
@@ -299,7 +313,8 @@ func TestDiagnosisSchemaCodes(t *testing.T) {
 		}
 	}
 	for _, w := range []diagnosis.WarningCode{diagnosis.WarnSignInLogsUnavailable, diagnosis.WarnPoliciesUnavailable,
-		diagnosis.WarnMembershipsUnavailable, diagnosis.WarnNoSignInsInWindow, diagnosis.WarnPartialSignIns} {
+		diagnosis.WarnMembershipsUnavailable, diagnosis.WarnNoSignInsInWindow, diagnosis.WarnPartialSignIns,
+		diagnosis.WarnConditionUnreadable} {
 		if !slices.Contains(warnings, string(w)) {
 			t.Errorf("schema lacks warning code %s", w)
 		}

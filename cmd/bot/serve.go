@@ -20,9 +20,11 @@ import (
 	"github.com/onboard-check/onboard-check/store"
 )
 
-// shutdownGrace is how long the listeners get to close at shutdown; the
-// service's workers have their own grace for running diagnoses.
-const shutdownGrace = 30 * time.Second
+// Shutdown and concurrency of serve.
+const (
+	shutdownGrace  = 30 * time.Second // running jobs get this long to finish
+	concurrentJobs = 16               // jobs run at once
+)
 
 // httpLimits bound what one client can hold of a listener.
 type httpLimits struct {
@@ -160,7 +162,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	var src diagnosis.Source
 	if cfg.Graph {
 		client := &http.Client{Transport: countingTransport{base: http.DefaultTransport, m: s.metrics}}
-		g, err := newGraphSource(e.get, log.With(slog.String("component", "graph")), s.store, client)
+		g, err := newGraphSource(e.get, log.With(slog.String("component", "graph")), s.store, client, s.metrics.GraphFailure)
 		if err != nil {
 			return nil, err
 		}
@@ -180,6 +182,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	access.Everyone = s.demo || cfg.AllowEveryone
 	s.service, err = handlers.NewService(handlers.Config{
 		Lang: cfg.Lang, Access: access, Classify: classify, Observer: serveObserver{s.metrics},
+		Workers: concurrentJobs, Grace: shutdownGrace,
 	}, engine, src, s.store, log)
 	if err != nil {
 		return nil, err

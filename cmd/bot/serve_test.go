@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,14 +25,32 @@ import (
 type started struct {
 	s               *server
 	public, metrics string
-	logs            *bytes.Buffer
+	logs            *syncBuffer
+}
+
+// syncBuffer is a buffer the server's goroutines write while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // startServe builds serve from env, lets adjust change it, and serves it
 // on two loopback ports until the test ends.
 func startServe(t *testing.T, env map[string]string, adjust func(*server)) started {
 	t.Helper()
-	var logs bytes.Buffer
+	var logs syncBuffer
 	s, err := buildServer(t.Context(), environ(env), slogTo(&logs))
 	if err != nil {
 		t.Fatalf("buildServer: %v", err)
@@ -477,7 +496,11 @@ func TestServeAccessWithGraph(t *testing.T) {
 			if tt.answer {
 				wctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 				defer cancel()
-				if posts := fake.Wait(wctx, "chat.postMessage", 1); len(posts) != 1 || posts[0].Form.Get("blocks") == "" {
+				posts := fake.Wait(wctx, "chat.postMessage", 1)
+				if len(g.Requests()) == 0 {
+					t.Error("the answer read nothing from Graph")
+				}
+				if len(posts) != 1 || posts[0].Form.Get("blocks") == "" {
 					t.Errorf("no diagnosis posted: %+v", posts)
 				}
 				return
@@ -545,5 +568,48 @@ func TestRunServe(t *testing.T) {
 		}
 	case <-time.After(shutdownGrace):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// TestServeCountsGraphFailures: a Graph that rejects the credentials is
+// counted by kind on /metrics.
+func TestServeCountsGraphFailures(t *testing.T) {
+	t.Parallel()
+	const secret, token = "failure-test-signing-secret", "xoxb-1-2-failuretest"
+	g := graphtest.NewServer(t, loadScenario(t, "p01-untrusted-network.json"), graphtest.WithToken("the-right-token"))
+	fake := slacktest.NewServer(t, token)
+	srv := startServe(t, map[string]string{"ONBOARD_GRAPH_URL": g.URL(), "ONBOARD_GRAPH_TOKEN": "a-wrong-token", "ONBOARD_ALLOW_EVERYONE": "true",
+		"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.APIURL()}, nil)
+	form := url.Values{"command": {"/onboard-check"}, "text": {"adele@contoso.com"}, "user_id": {"U1"}, "channel_id": {"C1"},
+		"team_id": {"T1"}, "response_url": {fake.ResponseURL("1")}, "trigger_id": {"trig-failure"}}.Encode()
+	req, _ := http.NewRequest(http.MethodPost, srv.public+"/slack/commands", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	slacktest.Sign(req, secret, time.Now())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed command: %d", resp.StatusCode)
+	}
+	// The job runs after the acknowledgement: wait for the series.
+	const want = `onboard_graph_failures_total{kind="rejected"} 1`
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(20 * time.Second)
+	for {
+		_, _, body := get(t, srv.metrics+"/metrics")
+		if strings.Contains(body, want) {
+			if !strings.Contains(body, `onboard_graph_requests_total{status="401"}`) {
+				t.Errorf("the 401 is not counted by status:\n%s", grepLines(body, "onboard_graph"))
+			}
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("no %s:\n%s\n%s", want, grepLines(body, "onboard_graph"), srv.logs.String())
+		}
 	}
 }

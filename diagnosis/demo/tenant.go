@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -193,9 +194,12 @@ func (t *Tenant) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 			}
 			snap.SignIns = append(snap.SignIns, s)
 		}
-		// A page that stays unreadable after retries: what was read stands,
-		// and the log is incomplete.
-		if _, ok := t.fault("signInsNextPage"); ok {
+		// A next page that stays unreadable after retries: the first page
+		// (the newest sign-ins, as Graph orders them) stands, and the log
+		// is incomplete.
+		if _, ok := t.fault("signInsNextPage"); ok && t.Expect.PageSize > 0 && len(snap.SignIns) > t.Expect.PageSize {
+			slices.SortStableFunc(snap.SignIns, func(a, b diagnosis.SignIn) int { return b.CreatedDateTime.Compare(a.CreatedDateTime) })
+			snap.SignIns = snap.SignIns[:t.Expect.PageSize]
 			snap.SignInsIncomplete = true
 		}
 	}
