@@ -182,10 +182,15 @@ func (s *Service) Work(ctx context.Context) error {
 		cancelJobs()
 		<-done
 	}
-	if s.store.Durable() {
+	if !s.store.Durable() {
+		s.tellRestarted(jobsCtx)
 		return nil
 	}
-	s.tellRestarted(jobsCtx)
+	lctx, cancel := context.WithTimeout(jobsCtx, deliverTimeout)
+	defer cancel()
+	if err := s.store.Leave(lctx, s.consumer); err != nil {
+		s.log.Warn("job queue: consumer not removed", slog.Any("err", err))
+	}
 	return nil
 }
 

@@ -17,7 +17,7 @@ type QueuedJob struct {
 	Payload []byte
 }
 
-// Queue holds accepted jobs until a worker has answered them (SPEC §11).
+// Queue holds accepted jobs until a worker has answered them.
 // Every consumer takes from the same queue; a job taken and never
 // acknowledged (its consumer died) is taken again by another consumer once
 // claimAfter has passed. Payloads are opaque and copied.
@@ -32,6 +32,9 @@ type Queue interface {
 	Take(ctx context.Context, consumer string, claimAfter, block time.Duration) (j QueuedJob, ok bool, err error)
 	// Ack removes an answered job. Acknowledging an unknown id is not an error.
 	Ack(ctx context.Context, id string) error
+	// Leave forgets consumer, which takes no more jobs, unless it still
+	// holds some: those stay for another consumer to claim.
+	Leave(ctx context.Context, consumer string) error
 	// Len returns how many jobs the queue holds: waiting, and taken but
 	// not acknowledged.
 	Len(ctx context.Context) (int, error)
@@ -138,6 +141,13 @@ func (m *Memory) Ack(ctx context.Context, id string) error {
 		}
 	}
 	return nil
+}
+
+// Leave implements Queue; Memory keeps no list of consumers.
+func (m *Memory) Leave(ctx context.Context, _ string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.usable(ctx, "leave queue")
 }
 
 // Len implements Queue.

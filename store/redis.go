@@ -35,7 +35,7 @@ type Redis struct {
 func NewRedis(c redis.UniversalClient, opts ...Option) *Redis {
 	o := newOptions(opts)
 	return &Redis{c: c, keys: keys{prefix: o.prefix}, auditCap: o.auditCap,
-		allow: redis.NewScript(allowScript), reserve: redis.NewScript(reserveScript), queue: redisQueue{push: redis.NewScript(pushScript)}}
+		allow: redis.NewScript(allowScript), reserve: redis.NewScript(reserveScript), queue: redisQueue{push: redis.NewScript(pushScript), leave: redis.NewScript(leaveScript)}}
 }
 
 // allowScript is the sliding-window limiter: a sorted set of allowed events

@@ -47,7 +47,7 @@ type Thread struct {
 
 // AuditEntry records one disclosure or refusal: who asked (Surface,
 // Requester) where (Conversation), for what (Action, Target) and what they
-// got (Verdict, or the Refusal reason) (SPEC §9, §10). A zero Time is
+// got (Verdict, or the Refusal reason). A zero Time is
 // filled in by the store when appended.
 type AuditEntry struct {
 	Time         time.Time
