@@ -42,7 +42,7 @@ var (
 	// Graph answers worth a series from the start; others appear when seen.
 	graphStatuses = []string{"0", "200", "400", "401", "403", "404", "429", "500", "502", "503", "504"}
 	// The results of handlers' jobs.
-	jobResults = []string{"answered", "failed", "restarted", "undelivered"}
+	jobResults = []string{"answered", "failed", "restarted", "requeued", "undelivered"}
 	storeOps   = []string{"claim", "save", "get", "link_thread", "thread", "allow", "audit", "audit_read", "cache_get", "cache_set", "ping"}
 )
 
@@ -73,7 +73,7 @@ func newMetrics() *metrics {
 			Buckets: []float64{0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60},
 		}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "onboard_jobs_total", Help: "Jobs ended, by result: answered, failed, restarted, undelivered.",
+			Name: "onboard_jobs_total", Help: "Jobs ended, by result: answered, failed, restarted, requeued, undelivered.",
 		}, []string{"result"}),
 	}
 	for _, s := range metricSurfaces {
