@@ -136,7 +136,7 @@ func TestDeliveredJobNotAnsweredAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Push(t.Context(), payload); err != nil {
+	if _, err := st.Push(t.Context(), payload, 10); err != nil {
 		t.Fatal(err)
 	}
 	j, ok, err := st.Take(t.Context(), "dead-process", time.Hour, 0)

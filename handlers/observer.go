@@ -11,8 +11,8 @@ import (
 type Observer interface {
 	// CommandDone: a diagnosis finished with verdict after elapsed.
 	CommandDone(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
-	// JobQueued: the queue holds depth jobs now (told after each Enqueue
-	// and each finished job).
+	// JobQueued: a job was queued; depth jobs wait now, on every replica
+	// sharing the queue.
 	JobQueued(depth int)
 	// JobStarted: a worker took a job that waited wait since Enqueue.
 	JobStarted(wait time.Duration)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -104,7 +105,7 @@ func (s *Service) Enqueue(ctx context.Context, job Job, route []byte) error {
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	depth, err := s.store.Push(ctx, b)
+	depth, err := s.store.Push(ctx, b, s.cfg.QueueSize)
 	switch {
 	case errors.Is(err, store.ErrQueueFull):
 		return ErrQueueFull
@@ -167,11 +168,6 @@ func (s *Service) Work(ctx context.Context) error {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			s.runQueued(jobsCtx, j)
-			if s.cfg.Observer != nil {
-				if n, err := s.store.Len(jobsCtx); err == nil {
-					s.cfg.Observer.JobQueued(n)
-				}
-			}
 		})
 	}
 	s.stopping.Store(true)
@@ -262,7 +258,9 @@ func (s *Service) runQueued(ctx context.Context, j store.QueuedJob) {
 func (s *Service) requeue(ctx context.Context, j store.QueuedJob) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
 	defer cancel()
-	if _, err := s.store.Push(ctx, j.Payload); err != nil {
+	// At shutdown the job goes back whatever the queue holds: it was in
+	// before, and is not to be lost now.
+	if _, err := s.store.Push(ctx, j.Payload, math.MaxInt32); err != nil {
 		// Still pending under this consumer: claimed after ClaimAfter.
 		s.log.Warn("job cut off at shutdown not requeued; another replica claims it later", slog.String("job", j.ID), slog.Any("err", err))
 		return

@@ -11,10 +11,6 @@ import (
 // ErrQueueFull is returned by Push when the queue holds its cap.
 var ErrQueueFull = errors.New("store: queue full")
 
-// DefaultQueueCap is how many jobs a queue holds, waiting and running,
-// unless WithQueueCap says otherwise.
-const DefaultQueueCap = 1000
-
 // QueuedJob is one job taken from a queue.
 type QueuedJob struct {
 	ID      string // the queue's id, for Ack
@@ -26,9 +22,10 @@ type QueuedJob struct {
 // acknowledged (its consumer died) is taken again by another consumer once
 // claimAfter has passed. Payloads are opaque and copied.
 type Queue interface {
-	// Push adds a job and returns how many jobs the queue holds now, or
-	// ErrQueueFull when it holds its cap.
-	Push(ctx context.Context, payload []byte) (depth int, err error)
+	// Push adds a job unless limit jobs already wait (jobs taken and not
+	// yet acknowledged do not count), and returns how many wait now;
+	// ErrQueueFull when the queue is full. limit must be at least 1.
+	Push(ctx context.Context, payload []byte, limit int) (depth int, err error)
 	// Take returns the oldest job no consumer holds: one never taken, or one
 	// taken more than claimAfter ago and not acknowledged. It waits up to
 	// block for one to arrive; ok is false when none did.
@@ -43,20 +40,16 @@ type Queue interface {
 	Durable() bool
 }
 
-// WithQueueCap sets how many jobs a queue holds; n below 1 keeps the
-// default, DefaultQueueCap.
-func WithQueueCap(n int) Option {
-	return func(o *options) {
-		if n >= 1 {
-			o.queueCap = n
-		}
+func checkQueueLimit(limit int) error {
+	if limit < 1 {
+		return fmt.Errorf("store: push job: limit %d is below 1", limit)
 	}
+	return nil
 }
 
 // memQueue is Memory's queue: jobs in order, each either waiting or held
 // by a consumer since a time. m.mu guards it.
 type memQueue struct {
-	cap    int
 	next   uint64
 	jobs   []memJob
 	signal chan struct{} // closed and replaced on every Push
@@ -70,21 +63,30 @@ type memJob struct {
 }
 
 // Push implements Queue.
-func (m *Memory) Push(ctx context.Context, payload []byte) (int, error) {
+func (m *Memory) Push(ctx context.Context, payload []byte, limit int) (int, error) {
+	if err := checkQueueLimit(limit); err != nil {
+		return 0, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.usable(ctx, "push job"); err != nil {
 		return 0, err
 	}
 	q := &m.queue
-	if len(q.jobs) >= q.cap {
-		return len(q.jobs), ErrQueueFull
+	waiting := 0
+	for _, j := range q.jobs {
+		if j.taken.IsZero() {
+			waiting++
+		}
+	}
+	if waiting >= limit {
+		return waiting, ErrQueueFull
 	}
 	q.next++
 	q.jobs = append(q.jobs, memJob{id: strconv.FormatUint(q.next, 10), payload: append([]byte{}, payload...)})
 	close(q.signal)
 	q.signal = make(chan struct{})
-	return len(q.jobs), nil
+	return waiting + 1, nil
 }
 
 // Take implements Queue. claimAfter reads the store's clock; block is real

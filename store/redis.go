@@ -24,7 +24,6 @@ type Redis struct {
 	c        redis.UniversalClient
 	keys     keys
 	auditCap int
-	queueCap int
 	allow    *redis.Script
 	reserve  *redis.Script
 	queue    redisQueue
@@ -32,10 +31,10 @@ type Redis struct {
 
 // NewRedis returns a store on c, which it owns from then on: Close closes it.
 // It makes no network call. Of the options, WithKeyPrefix and WithAuditCap
-// matter, and WithQueueCap.
+// matter.
 func NewRedis(c redis.UniversalClient, opts ...Option) *Redis {
 	o := newOptions(opts)
-	return &Redis{c: c, keys: keys{prefix: o.prefix}, auditCap: o.auditCap, queueCap: o.queueCap,
+	return &Redis{c: c, keys: keys{prefix: o.prefix}, auditCap: o.auditCap,
 		allow: redis.NewScript(allowScript), reserve: redis.NewScript(reserveScript), queue: redisQueue{push: redis.NewScript(pushScript)}}
 }
 

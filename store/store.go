@@ -148,11 +148,10 @@ type Option func(*options)
 type options struct {
 	prefix   string
 	auditCap int
-	queueCap int
 }
 
 func newOptions(opts []Option) options {
-	o := options{auditCap: DefaultAuditCap, queueCap: DefaultQueueCap}
+	o := options{auditCap: DefaultAuditCap}
 	for _, opt := range opts {
 		opt(&o)
 	}

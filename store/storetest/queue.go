@@ -11,9 +11,8 @@ import (
 	"github.com/onboard-check/onboard-check/store"
 )
 
-// QueueCap is the queue cap Run expects: open must pass
-// store.WithQueueCap(QueueCap).
-const QueueCap = 8
+// queueLimit is the limit the suite pushes with.
+const queueLimit = 8
 
 // queueTests are Run's tests of the job queue.
 var queueTests = []struct {
@@ -21,7 +20,7 @@ var queueTests = []struct {
 	test func(t *testing.T, s store.Store)
 }{
 	{"QueueOrder", testQueueOrder},
-	{"QueueCap", testQueueCap},
+	{"QueueLimit", testQueueLimit},
 	{"QueueWaits", testQueueWaits},
 	{"QueueClaimsAbandoned", testQueueClaimsAbandoned},
 	{"QueueConcurrent", testQueueConcurrent},
@@ -29,7 +28,7 @@ var queueTests = []struct {
 
 func push(t *testing.T, s store.Store, payload string) int {
 	t.Helper()
-	n, err := s.Push(t.Context(), []byte(payload))
+	n, err := s.Push(t.Context(), []byte(payload), queueLimit)
 	if err != nil {
 		t.Fatalf("Push(%s): %v", payload, err)
 	}
@@ -94,22 +93,24 @@ func testQueueOrder(t *testing.T, s store.Store) {
 	}
 }
 
-// testQueueCap: the queue refuses beyond its cap, counting jobs taken but
-// not acknowledged.
-func testQueueCap(t *testing.T, s store.Store) {
-	for i := range QueueCap {
+// testQueueLimit: the queue refuses a job beyond limit waiting ones; jobs
+// taken by a worker no longer wait.
+func testQueueLimit(t *testing.T, s store.Store) {
+	for i := range queueLimit {
 		push(t, s, fmt.Sprint(i))
 	}
-	j, _ := take(t, s, "a", time.Hour)
-	if n, err := s.Push(t.Context(), []byte("over")); !errors.Is(err, store.ErrQueueFull) {
-		t.Fatalf("Push beyond the cap of %d = %d, %v; want ErrQueueFull "+
-			"(open must configure store.WithQueueCap(storetest.QueueCap))", QueueCap, n, err)
+	if n, err := s.Push(t.Context(), []byte("over"), queueLimit); !errors.Is(err, store.ErrQueueFull) {
+		t.Fatalf("Push beyond the limit of %d = %d, %v; want ErrQueueFull", queueLimit, n, err)
 	}
-	if err := s.Ack(t.Context(), j.ID); err != nil {
-		t.Fatal(err)
+	if _, err := s.Push(t.Context(), []byte("bad"), 0); err == nil {
+		t.Error("Push with limit 0 = nil error, want one")
 	}
-	if n := push(t, s, "fits"); n != QueueCap {
-		t.Errorf("Push after an Ack at the cap = depth %d, want %d", n, QueueCap)
+	take(t, s, "a", time.Hour)
+	if n := push(t, s, "fits"); n != queueLimit {
+		t.Errorf("Push after a Take at the limit = %d waiting, want %d", n, queueLimit)
+	}
+	if n, err := s.Len(t.Context()); err != nil || n != queueLimit+1 {
+		t.Errorf("Len = %d, %v; want %d waiting and 1 taken", n, err, queueLimit+1)
 	}
 }
 
@@ -186,7 +187,7 @@ func testQueueClaimsAbandoned(t *testing.T, s store.Store) {
 // and every job is taken once.
 func testQueueConcurrent(t *testing.T, s store.Store) {
 	var want []string
-	for i := range QueueCap {
+	for i := range queueLimit {
 		p := fmt.Sprintf("job-%d", i)
 		push(t, s, p)
 		want = append(want, p)

@@ -36,8 +36,7 @@ func RecordOptions() cmp.Option {
 // Run holds the store open returns to the store contract. open is called once
 // per subtest, which runs in parallel with the others, so it must return a
 // store that shares no state with any other it returned (a fresh Memory, or
-// Redis keys prefixed with t.Name()), configured with WithAuditCap(AuditCap)
-// and WithQueueCap(QueueCap),
+// Redis keys prefixed with t.Name()), configured with WithAuditCap(AuditCap),
 // and clean up after it with t.Cleanup. A store returned as a Manual has its
 // expiry tested on the manual clock; any other on real time.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
