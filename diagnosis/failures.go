@@ -279,19 +279,20 @@ func (d *run) blamePolicies(code FindingCode, s *SignIn, failed []AppliedPolicy)
 // log itself says did not apply to this sign-in: the log decides where it
 // speaks.
 func (d *run) notAppliedOut(b blame, s *SignIn) blame {
-	var out []PolicyRef
-	dropped := false
-	for _, r := range b.refs {
-		if slices.ContainsFunc(s.AppliedPolicies, func(ap AppliedPolicy) bool {
-			return strings.EqualFold(ap.ID, r.ID) && notApplied(ap.Result)
-		}) {
-			dropped = true
-			continue
+	var skip []string
+	for _, ap := range s.AppliedPolicies {
+		if notApplied(ap.Result) {
+			skip = append(skip, ap.ID)
 		}
-		out = append(out, r)
 	}
-	if !dropped {
+	if len(skip) == 0 || !slices.ContainsFunc(b.refs, func(r PolicyRef) bool { return containsFold(skip, r.ID) }) {
 		return b
+	}
+	var out []PolicyRef
+	for _, r := range b.refs {
+		if !containsFold(skip, r.ID) {
+			out = append(out, r)
+		}
 	}
 	return newBlame(out)
 }

@@ -111,10 +111,12 @@ type env struct {
 
 // jobCounter is the service's Observer: it counts queued and finished
 // jobs, so that a test can wait until the queue is idle.
+// jobCounter follows the service's queue through its Observer: the depth
+// it last reported, and the jobs started and finished.
 type jobCounter struct {
-	mu           sync.Mutex
-	queued, done int
-	changed      chan struct{}
+	mu                   sync.Mutex
+	depth, started, done int
+	changed              chan struct{}
 }
 
 func newJobCounter() *jobCounter { return &jobCounter{changed: make(chan struct{})} }
@@ -128,15 +130,15 @@ func (c *jobCounter) bump(f func()) {
 }
 
 func (c *jobCounter) CommandDone(handlers.Surface, diagnosis.Verdict, time.Duration) {}
-func (c *jobCounter) JobQueued(int)                                                  { c.bump(func() { c.queued++ }) }
-func (c *jobCounter) JobStarted(time.Duration)                                       {}
+func (c *jobCounter) JobQueued(depth int)                                            { c.bump(func() { c.depth = depth }) }
+func (c *jobCounter) JobStarted(time.Duration)                                       { c.bump(func() { c.started++ }) }
 func (c *jobCounter) JobDone(string)                                                 { c.bump(func() { c.done++ }) }
 
-// idle waits until every queued job is done.
+// idle waits until the queue is empty and every job taken from it is done.
 func (c *jobCounter) idle(ctx context.Context) bool {
 	for {
 		c.mu.Lock()
-		idle, ch := c.done >= c.queued, c.changed
+		idle, ch := c.depth == 0 && c.done >= c.started, c.changed
 		c.mu.Unlock()
 		if idle {
 			return true

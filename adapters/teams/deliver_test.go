@@ -122,7 +122,7 @@ func TestDeliverOnAnotherReplica(t *testing.T) {
 func TestQueueFullTold(t *testing.T) {
 	t.Parallel()
 	gate := make(chan struct{})
-	e := setup(t, options{gate: gate, workers: 1, queue: 1})
+	e := setup(t, options{gate: gate, workers: 1, queue: 2})                              // the queue holds running and waiting jobs
 	e.post(t, mentionActivity(e, "q1", channelThread, "onboard-check adele@contoso.com")) // runs, held at the gate
 	select {
 	case <-e.src.entered: // the one worker holds q1

@@ -136,7 +136,7 @@ type options struct {
 	progress *diagnosis.Progress // a wait the source reports before it reads
 	bf       *teamstest.Server   // share another env's fake (a second replica)
 	workers  int                 // handlers.Config.Workers; 0 for its default
-	queue    int                 // handlers.Config.QueueSize; 0 for its default
+	queue    int                 // the store's queue capacity; 0 for its default
 }
 
 // env is a bot wired to a fake Bot Framework and the demo tenant, with
@@ -153,24 +153,28 @@ type env struct {
 
 // jobCounter is the service's Observer: it counts queued and finished
 // jobs, so that a test can wait for every job to be answered.
+// jobCounter follows the service's queue through its Observer: the depth
+// it last reported, the jobs started and finished, and their results.
 type jobCounter struct {
-	mu       sync.Mutex
-	queued   int
-	done     int
-	results  []string
-	finished chan struct{}
+	mu                   sync.Mutex
+	depth, started, done int
+	results              []string
+	finished             chan struct{} // closed and renewed on every change
 }
 
-func (j *jobCounter) CommandDone(handlers.Surface, diagnosis.Verdict, time.Duration) {}
-func (j *jobCounter) JobStarted(time.Duration)                                       {}
-func (j *jobCounter) JobQueued(int)                                                  { j.mu.Lock(); j.queued++; j.mu.Unlock() }
-func (j *jobCounter) JobDone(result string) {
+func (j *jobCounter) change(f func()) {
 	j.mu.Lock()
-	j.done++
-	j.results = append(j.results, result)
+	f()
 	close(j.finished)
 	j.finished = make(chan struct{})
 	j.mu.Unlock()
+}
+
+func (j *jobCounter) CommandDone(handlers.Surface, diagnosis.Verdict, time.Duration) {}
+func (j *jobCounter) JobStarted(time.Duration)                                       { j.change(func() { j.started++ }) }
+func (j *jobCounter) JobQueued(depth int)                                            { j.change(func() { j.depth = depth }) }
+func (j *jobCounter) JobDone(result string) {
+	j.change(func() { j.done++; j.results = append(j.results, result) })
 }
 
 func setup(t testing.TB, o options) *env {
@@ -184,14 +188,18 @@ func setup(t testing.TB, o options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &countingStore{Memory: store.NewMemory(nil)}
+	var caps []store.Option
+	if o.queue > 0 {
+		caps = append(caps, store.WithQueueCap(o.queue))
+	}
+	st := &countingStore{Memory: store.NewMemory(nil, caps...)}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	jobs := &jobCounter{finished: make(chan struct{})}
 	if o.access.Open() {
 		o.access.Everyone = true // the tests' default; refusals set a list
 	}
-	svc, err := handlers.NewService(handlers.Config{Access: o.access, Observer: jobs, Grace: time.Minute, Workers: o.workers, QueueSize: o.queue}, eng, src, st, log)
+	svc, err := handlers.NewService(handlers.Config{Access: o.access, Observer: jobs, Grace: time.Minute, Workers: o.workers}, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,15 +256,15 @@ func (e *env) drain(t testing.TB) {
 	defer timeout.Stop()
 	for {
 		e.jobs.mu.Lock()
-		done, queued, ch := e.jobs.done, e.jobs.queued, e.jobs.finished
+		depth, started, done, ch := e.jobs.depth, e.jobs.started, e.jobs.done, e.jobs.finished
 		e.jobs.mu.Unlock()
-		if done >= queued {
+		if depth == 0 && done >= started {
 			return
 		}
 		select {
 		case <-ch:
 		case <-timeout.C:
-			t.Fatalf("%d of %d jobs answered after 30 s", done, queued)
+			t.Fatalf("%d of %d started jobs answered after 30 s, %d queued", done, started, depth)
 		}
 	}
 }

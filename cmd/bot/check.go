@@ -19,7 +19,7 @@ import (
 	"github.com/onboard-check/onboard-check/store"
 )
 
-// checkBudget bounds one diagnosis from the command line (SPEC §6).
+// checkBudget bounds one diagnosis from the command line.
 const checkBudget = 25 * time.Second
 
 // checkFlags are the flags of `bot check`.
@@ -53,7 +53,7 @@ func parseCheckArgs(args []string, stdout io.Writer) (f checkFlags, user string,
 	return f, positional[0], false, nil
 }
 
-func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runCheck(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	msgs, err := handlers.Messages()
 	if err != nil {
 		fmt.Fprintf(stderr, "bot check: %v\n", err)
@@ -98,7 +98,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage
 	}
 
-	engine, err := diagnosis.NewEngine(nil)
+	engine, err := diagnosis.NewEngine(now)
 	if err != nil {
 		fmt.Fprintf(stderr, "bot check: %v\n", err)
 		return exitFail

@@ -192,18 +192,19 @@ func TestReadVersion(t *testing.T) {
 	info := &debug.BuildInfo{Main: debug.Module{Path: module, Version: "v1.2.0"}, Settings: []debug.BuildSetting{
 		{Key: "vcs.revision", Value: "4e02559a1b2c3d4e5f60718293a4b5c6d7e8f901"}, {Key: "vcs.modified", Value: "true"}}}
 	for _, tt := range []struct {
-		name    string
-		info    *debug.BuildInfo
-		ldflags string
-		want    string
+		name              string
+		info              *debug.BuildInfo
+		ldVersion, commit string
+		want              string
 	}{
-		{"build info", info, "", "v1.2.0 commit 4e02559a1b2c (modified)"},
-		{"ldflags win", info, "v1.4.0", "v1.4.0 commit 4e02559a1b2c (modified)"},
-		{"a checkout", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "false"}}}, "", "(devel) commit abc"},
-		{"no build info", nil, "", "(devel)"},
-		{"no build info, ldflags", nil, "v2.0.0", "v2.0.0"},
+		{"build info", info, "", "", "v1.2.0 commit 4e02559a1b2c (modified)"},
+		{"ldflags win", info, "v1.4.0", "", "v1.4.0 commit 4e02559a1b2c (modified)"},
+		{"ldflags commit wins", info, "v1.4.0", "9f8e7d6c5b4a39281706", "v1.4.0 commit 9f8e7d6c5b4a (modified)"},
+		{"a checkout", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "false"}}}, "", "", "(devel) commit abc"},
+		{"no build info", nil, "", "", "(devel)"},
+		{"a container build", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "v2.0.0", "4e02559", "v2.0.0 commit 4e02559"},
 	} {
-		if got := readVersion(tt.info, tt.ldflags).String(); got != tt.want {
+		if got := readVersion(tt.info, tt.ldVersion, tt.commit).String(); got != tt.want {
 			t.Errorf("%s: readVersion = %q, want %q", tt.name, got, tt.want)
 		}
 	}

@@ -68,15 +68,27 @@ func loadEnv(getenv func(string) string) (env, error) {
 	if err != nil {
 		return e, &configError{problems: []string{"ONBOARD_CONFIG: cannot read " + path}}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&e.file); err != nil && !errors.Is(err, io.EOF) {
+	// Settings first, by name, so that a typo or a list where a value
+	// belongs is reported by its key; then the access section, strictly.
+	var top map[string]yaml.Node
+	if err := yaml.Unmarshal(b, &top); err != nil {
 		return e, &configError{problems: []string{"ONBOARD_CONFIG: " + path + ": " + yamlProblem(err)}}
 	}
 	var problems []string
-	for _, k := range slices.Sorted(maps.Keys(e.file.Settings)) {
-		if !slices.Contains(settings, k) {
-			problems = append(problems, fmt.Sprintf("ONBOARD_CONFIG: %s: unknown setting %q", path, k))
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		switch n := top[k]; {
+		case k == "access":
+		case !slices.Contains(settings, k):
+			problems = append(problems, fmt.Sprintf("ONBOARD_CONFIG: %s: line %d: unknown setting %q", path, n.Line, k))
+		case n.Kind != yaml.ScalarNode:
+			problems = append(problems, fmt.Sprintf("ONBOARD_CONFIG: %s: line %d: %s must be one value (a list is written a,b,c)", path, n.Line, k))
+		}
+	}
+	if len(problems) == 0 || top["access"].Kind != 0 {
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&e.file); err != nil && !errors.Is(err, io.EOF) {
+			problems = append(problems, "ONBOARD_CONFIG: "+path+": "+yamlProblem(err))
 		}
 	}
 	if len(problems) > 0 {
@@ -88,7 +100,7 @@ func loadEnv(getenv func(string) string) (env, error) {
 // yamlProblem is the first problem yaml reports, without its prefix.
 func yamlProblem(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n")
-	msg = strings.TrimSpace(firstLine(msg))
+	msg = strings.TrimPrefix(strings.TrimSpace(firstLine(msg)), "yaml: ")
 	if strings.Contains(msg, "not found in type") {
 		// "line 3: field slack_chanels not found in type struct {…}"
 		line, rest, _ := strings.Cut(msg, ": field ")

@@ -14,7 +14,7 @@ import (
 )
 
 // graphConfig builds the Graph source's configuration from the
-// environment (SPEC §3). A static token wins over Azure credentials.
+// environment. A static token wins over Azure credentials.
 func graphConfig(getenv func(string) string) (graph.Config, error) {
 	cfg := graph.Config{BaseURL: getenv("ONBOARD_GRAPH_URL"), Token: secret.Secret(getenv("ONBOARD_GRAPH_TOKEN"))}
 	var credErr error
@@ -104,7 +104,7 @@ func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph
 	cfg.HTTPClient = client
 	cfg.OnFailure = onFailure
 	if b, ok := cache.(graph.Budget); ok {
-		cfg.Budget = b // the store: with Redis, one throttling budget for every replica
+		cfg.Budget = b // a store shares Graph's throttling budget between replicas
 	}
 	c, err := graph.New(cfg, cache, logger)
 	if err != nil {

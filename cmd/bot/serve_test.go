@@ -128,6 +128,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 		`onboard_job_wait_seconds_count 0`,
 		`onboard_jobs_total{result="answered"} 0`,
 		`onboard_jobs_total{result="undelivered"} 0`,
+		`onboard_jobs_total{result="requeued"} 0`,
 		`go_goroutines `,
 		`process_cpu_seconds_total `,
 	} {
@@ -309,12 +310,18 @@ func TestConfigFileTypos(t *testing.T) {
 		{"setting typo", "ONBOARD_LSTEN: \":9000\"\n", `"ONBOARD_LSTEN"`},
 		{"lower-case setting", "onboard_lang: nl\n", `"onboard_lang"`},
 		{"not YAML", "access: [\n", "not valid YAML"},
+		{"list outside access", "slack_channels: [C1]\n", `"slack_channels"`},
+		{"list for a value", "ONBOARD_LANG: [en, nl]\n", "ONBOARD_LANG must be one value"},
+		{"both typos", "access:\n  slack_chanels: [C1]\nONBOARD_LSTEN: \":9000\"\n", `"ONBOARD_LSTEN"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			code, _, stderr := runBot(t, map[string]string{"ONBOARD_CONFIG": write(strings.ReplaceAll(tt.name, " ", "_")+".yaml", tt.yaml)}, "serve")
 			if code != exitUsage || !strings.Contains(stderr, tt.want) || !strings.Contains(stderr, "ONBOARD_CONFIG") {
 				t.Errorf("exit %d stderr %q; want 2 and a line naming %s", code, stderr, tt.want)
+			}
+			if tt.name == "both typos" && !strings.Contains(stderr, `"slack_chanels"`) {
+				t.Errorf("stderr %q names one typo of two", stderr)
 			}
 		})
 	}
@@ -326,116 +333,6 @@ func TestConfigFileTypos(t *testing.T) {
 	}
 	if s.cfg.Lang != "nl" || len(s.cfg.Access.SlackChannels) != 2 {
 		t.Errorf("config from file = %+v", s.cfg)
-	}
-}
-
-// TestDemoCheck: /demo/check answers every output and language, refuses
-// unknown or bad parameters naming them, and counts as surface demo.
-func TestDemoCheck(t *testing.T) {
-	t.Parallel()
-	srv := startServe(t, nil, nil)
-	for _, tt := range []struct {
-		query       string
-		status      int
-		contentType string
-		body        string // a substring of the body
-	}{
-		{"user=adele@contoso.com", 200, "application/json", `"schemaVersion":1`},
-		{"user=adele@contoso.com&output=json&lang=nl&since=3d&app=azure-portal", 200, "application/json", `"schemaVersion":1`},
-		{"user=adele@contoso.com&output=text", 200, "text/plain", "adele@contoso.com"},
-		{"user=adele@contoso.com&output=slack", 200, "application/json", `"blocks"`},
-		{"user=adele@contoso.com&output=teams", 200, "application/json", `"AdaptiveCard"`},
-		{"user=adele@contoso.com&colour=red", 400, "application/json", `"parameter":"colour"`},
-		{"user=adele@contoso.com&output=xml", 400, "application/json", `"parameter":"output"`},
-		{"user=adele@contoso.com&lang=de", 400, "application/json", `"parameter":"lang"`},
-		{"user=adele@contoso.com&since=soon", 400, "application/json", `"parameter":"since"`},
-		{"user=adele@contoso.com&since=45d", 400, "application/json", `"parameter":"since"`},
-		{"user=adele@contoso.com&app=flight-simulator", 400, "application/json", `"parameter":"app"`},
-		{"user=adele", 400, "application/json", `"parameter":"user"`},
-		{"user=%3C@U024BE7LH%3E", 400, "application/json", `"parameter":"user"`},
-		{"user=adele@contoso.com&user=megan@contoso.com", 400, "application/json", `"parameter":"user"`},
-	} {
-		code, header, body := get(t, srv.public+"/demo/check?"+tt.query)
-		if code != tt.status || !strings.HasPrefix(header.Get("Content-Type"), tt.contentType) || !strings.Contains(body, tt.body) {
-			t.Errorf("GET /demo/check?%s = %d %s %.200s; want %d %s containing %s", tt.query, code, header.Get("Content-Type"), body,
-				tt.status, tt.contentType, tt.body)
-		}
-	}
-	_, _, metrics := get(t, srv.metrics+"/metrics")
-	if !strings.Contains(metrics, `onboard_commands_total{surface="demo",verdict="blocked"} 5`) {
-		t.Errorf("demo checks not counted as surface demo:\n%s", grepLines(metrics, "onboard_commands_total"))
-	}
-}
-
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-func TestDemoCheckRateLimitedPerAddress(t *testing.T) {
-	t.Parallel()
-	srv := startServe(t, nil, func(s *server) { s.demoRate = rateLimit{limit: 2, window: time.Minute} })
-	for i, want := range []int{200, 200, 429, 429} {
-		code, header, body := get(t, srv.public+"/demo/check?user=adele@contoso.com")
-		if code != want {
-			t.Errorf("request %d = %d, want %d", i+1, code, want)
-		}
-		if code == http.StatusTooManyRequests && (header.Get("Retry-After") != "60" || !strings.Contains(body, `"error"`)) {
-			t.Errorf("429 with Retry-After %q and body %s", header.Get("Retry-After"), body)
-		}
-	}
-}
-
-// TestPages: /privacy and /terms for the Teams manifest, in the
-// requester's language, and replaceable by the operator.
-func TestPages(t *testing.T) {
-	t.Parallel()
-	srv := startServe(t, nil, nil)
-	for _, tt := range []struct {
-		path, lang, want string
-	}{
-		{"/privacy", "", "What it keeps"},
-		{"/privacy", "nl-NL,nl;q=0.9", "Wat de bot bewaart"},
-		{"/privacy?lang=nl", "", "Wat de bot bewaart"},
-		{"/terms", "", "Terms of use"},
-		{"/terms", "nl", "Gebruiksvoorwaarden"},
-	} {
-		code, header, body := get(t, srv.public+tt.path, "Accept-Language", tt.lang)
-		if code != 200 || !strings.HasPrefix(header.Get("Content-Type"), "text/html") || !strings.Contains(body, tt.want) {
-			t.Errorf("GET %s (%s) = %d %s, want a page with %q", tt.path, tt.lang, code, header.Get("Content-Type"), tt.want)
-		}
-		if strings.Contains(body, "{{") {
-			t.Errorf("GET %s: template not executed", tt.path)
-		}
-	}
-	_, _, body := get(t, srv.public+"/privacy")
-	if !strings.Contains(body, "7 days") || !strings.Contains(body, "100000") {
-		t.Errorf("privacy page lacks the retention: %s", body)
-	}
-
-	dir := t.TempDir()
-	own := filepath.Join(dir, "privacy.html")
-	if err := os.WriteFile(own, []byte("<p>Contoso IT privacy, language {{.Lang}}</p>"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	srv = startServe(t, map[string]string{"ONBOARD_PRIVACY_FILE": own}, nil)
-	if _, _, body := get(t, srv.public+"/privacy?lang=nl"); body != "<p>Contoso IT privacy, language nl</p>" {
-		t.Errorf("operator page = %q", body)
-	}
-	broken := filepath.Join(dir, "terms.html")
-	if err := os.WriteFile(broken, []byte("<p>{{.Nope</p>"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, stderr := runBot(t, map[string]string{"ONBOARD_TERMS_FILE": broken}, "serve"); code != exitUsage || !strings.Contains(stderr, "ONBOARD_TERMS_FILE") {
-		t.Errorf("broken template: exit %d stderr %q", code, stderr)
-	}
-	if code, _, stderr := runBot(t, map[string]string{"ONBOARD_TERMS_FILE": filepath.Join(dir, "missing.html")}, "serve"); code != exitUsage || !strings.Contains(stderr, "ONBOARD_TERMS_FILE") {
-		t.Errorf("missing file: exit %d stderr %q", code, stderr)
 	}
 }
 
