@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"sync"
 	"time"
 
@@ -41,6 +40,7 @@ const (
 	resultRestarted   = "restarted"
 	resultUndelivered = "undelivered"
 	resultRequeued    = "requeued"
+	resultDuplicate   = "duplicate"
 )
 
 // Timing of queued work.
@@ -105,7 +105,7 @@ func (s *Service) Enqueue(ctx context.Context, job Job, route []byte) error {
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	depth, err := s.store.Push(ctx, b, s.cfg.QueueSize)
+	depth, err := s.store.Push(ctx, b)
 	switch {
 	case errors.Is(err, store.ErrQueueFull):
 		return ErrQueueFull
@@ -168,6 +168,9 @@ func (s *Service) Work(ctx context.Context) error {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			s.runQueued(jobsCtx, j)
+			if n, err := s.store.Len(jobsCtx); err == nil {
+				s.observer().JobQueued(n)
+			}
 		})
 	}
 	s.stopping.Store(true)
@@ -263,9 +266,7 @@ func (s *Service) runQueued(ctx context.Context, j store.QueuedJob) {
 func (s *Service) requeue(ctx context.Context, j store.QueuedJob) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
 	defer cancel()
-	// At shutdown the job goes back whatever the queue holds: it was in
-	// before, and is not to be lost now.
-	if _, err := s.store.Push(ctx, j.Payload, math.MaxInt32); err != nil {
+	if _, err := s.store.Push(ctx, j.Payload); err != nil {
 		// Still pending under this consumer: claimed after ClaimAfter.
 		s.log.Warn("job cut off at shutdown not requeued; another replica claims it later", slog.String("job", j.ID), slog.Any("err", err))
 		return
@@ -291,6 +292,7 @@ func (s *Service) deliverOnce(ctx context.Context, id string, item queued, reply
 		s.deliver(ctx, item, reply, result)
 	} else {
 		s.log.Info("job already answered; not delivered again", slog.String("job", id))
+		s.observer().JobDone(resultDuplicate)
 	}
 	s.ack(ctx, id)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/diagnosis/demo"
 	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/store"
 )
 
 // delivery is one call a recordingDeliverer received.
@@ -188,7 +189,7 @@ func TestEnqueueReportsProgress(t *testing.T) {
 
 func TestEnqueueRefusesWhenFullOrStopping(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, handlers.Config{QueueSize: 1}, nil)
+	f := newFixture(t, handlers.Config{}, nil, store.WithQueueCap(1))
 	job := prepare(t, f.svc, slackReq("adele@contoso.com", "", ""))
 	if err := f.svc.Enqueue(t.Context(), job, []byte(route)); err == nil {
 		t.Error("Enqueue with no Deliverer for the surface succeeded")

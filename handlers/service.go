@@ -30,13 +30,10 @@ type Config struct {
 	Observer Observer
 	// Workers is how many queued jobs run at once; 0 means 16.
 	Workers int
-	// QueueSize bounds the jobs waiting in the queue (those running do not
-	// count), across every replica sharing it; 0 means 1000. Enqueue
-	// returns ErrQueueFull beyond it.
-	QueueSize int
 	// ClaimAfter is how long a job taken by a worker that neither answered
 	// nor released it (its process died) waits before another worker takes
-	// it; 0 means the budget plus two minutes.
+	// it; 0 means the budget plus two minutes. The queue's size is the
+	// store's (store.WithQueueCap).
 	ClaimAfter time.Duration
 	// Grace is how long running jobs may finish once Work's context ends;
 	// 0 means 30 s.
@@ -82,9 +79,6 @@ func NewService(cfg Config, engine *diagnosis.Engine, source diagnosis.Source, s
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16
-	}
-	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = 1000
 	}
 	if cfg.ClaimAfter <= 0 {
 		cfg.ClaimAfter = cfg.Budget + 2*time.Minute

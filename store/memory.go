@@ -60,7 +60,7 @@ func NewMemory(now func() time.Time, opts ...Option) *Memory {
 		auditCap: o.auditCap,
 		values:   map[string]memValue{},
 		rates:    map[string]*rateLog{},
-		queue:    memQueue{signal: make(chan struct{})},
+		queue:    memQueue{cap: o.queueCap, signal: make(chan struct{})},
 	}
 }
 

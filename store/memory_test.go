@@ -15,7 +15,7 @@ func TestMemory(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Store {
 		c := storetest.NewClock(time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC))
-		s := store.NewMemory(c.Now, store.WithAuditCap(storetest.AuditCap))
+		s := store.NewMemory(c.Now, store.WithAuditCap(storetest.AuditCap), store.WithQueueCap(storetest.QueueCap))
 		t.Cleanup(func() { _ = s.Close() })
 		return storetest.Manual{Store: s, Clock: c}
 	})

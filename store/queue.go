@@ -11,48 +11,55 @@ import (
 // ErrQueueFull is returned by Push when the queue holds its cap.
 var ErrQueueFull = errors.New("store: queue full")
 
+// DefaultQueueCap is how many jobs a queue holds, waiting and running,
+// unless WithQueueCap says otherwise.
+const DefaultQueueCap = 1000
+
 // QueuedJob is one job taken from a queue.
 type QueuedJob struct {
 	ID      string // the queue's id, for Ack
 	Payload []byte
 }
 
-// Queue holds accepted jobs until a worker has answered them.
+// Queue holds accepted jobs until a worker has answered them .
 // Every consumer takes from the same queue; a job taken and never
 // acknowledged (its consumer died) is taken again by another consumer once
 // claimAfter has passed. Payloads are opaque and copied.
 type Queue interface {
-	// Push adds a job unless limit jobs already wait (jobs taken and not
-	// yet acknowledged do not count), and returns how many wait now;
-	// ErrQueueFull when the queue is full. limit must be at least 1.
-	Push(ctx context.Context, payload []byte, limit int) (depth int, err error)
+	// Push adds a job and returns how many jobs the queue holds now, or
+	// ErrQueueFull when it holds its cap.
+	Push(ctx context.Context, payload []byte) (depth int, err error)
 	// Take returns the oldest job no consumer holds: one never taken, or one
 	// taken more than claimAfter ago and not acknowledged. It waits up to
 	// block for one to arrive; ok is false when none did.
 	Take(ctx context.Context, consumer string, claimAfter, block time.Duration) (j QueuedJob, ok bool, err error)
 	// Ack removes an answered job. Acknowledging an unknown id is not an error.
 	Ack(ctx context.Context, id string) error
-	// Leave forgets consumer, which takes no more jobs, unless it still
-	// holds some: those stay for another consumer to claim.
-	Leave(ctx context.Context, consumer string) error
 	// Len returns how many jobs the queue holds: waiting, and taken but
 	// not acknowledged.
 	Len(ctx context.Context) (int, error)
+	// Leave forgets consumer, which takes no more jobs, unless it still
+	// holds some: those stay for another consumer to claim.
+	Leave(ctx context.Context, consumer string) error
 	// Durable reports whether queued jobs outlive the process (Redis) or
 	// not (Memory): without it, a job left at shutdown is lost.
 	Durable() bool
 }
 
-func checkQueueLimit(limit int) error {
-	if limit < 1 {
-		return fmt.Errorf("store: push job: limit %d is below 1", limit)
+// WithQueueCap sets how many jobs a queue holds; n below 1 keeps the
+// default, DefaultQueueCap.
+func WithQueueCap(n int) Option {
+	return func(o *options) {
+		if n >= 1 {
+			o.queueCap = n
+		}
 	}
-	return nil
 }
 
 // memQueue is Memory's queue: jobs in order, each either waiting or held
 // by a consumer since a time. m.mu guards it.
 type memQueue struct {
+	cap    int
 	next   uint64
 	jobs   []memJob
 	signal chan struct{} // closed and replaced on every Push
@@ -66,30 +73,21 @@ type memJob struct {
 }
 
 // Push implements Queue.
-func (m *Memory) Push(ctx context.Context, payload []byte, limit int) (int, error) {
-	if err := checkQueueLimit(limit); err != nil {
-		return 0, err
-	}
+func (m *Memory) Push(ctx context.Context, payload []byte) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.usable(ctx, "push job"); err != nil {
 		return 0, err
 	}
 	q := &m.queue
-	waiting := 0
-	for _, j := range q.jobs {
-		if j.taken.IsZero() {
-			waiting++
-		}
-	}
-	if waiting >= limit {
-		return waiting, ErrQueueFull
+	if len(q.jobs) >= q.cap {
+		return len(q.jobs), ErrQueueFull
 	}
 	q.next++
 	q.jobs = append(q.jobs, memJob{id: strconv.FormatUint(q.next, 10), payload: append([]byte{}, payload...)})
 	close(q.signal)
 	q.signal = make(chan struct{})
-	return waiting + 1, nil
+	return len(q.jobs), nil
 }
 
 // Take implements Queue. claimAfter reads the store's clock; block is real
@@ -143,13 +141,6 @@ func (m *Memory) Ack(ctx context.Context, id string) error {
 	return nil
 }
 
-// Leave implements Queue; Memory keeps no list of consumers.
-func (m *Memory) Leave(ctx context.Context, _ string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.usable(ctx, "leave queue")
-}
-
 // Len implements Queue.
 func (m *Memory) Len(ctx context.Context) (int, error) {
 	m.mu.Lock()
@@ -158,6 +149,13 @@ func (m *Memory) Len(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return len(m.queue.jobs), nil
+}
+
+// Leave implements Queue; Memory keeps no list of consumers.
+func (m *Memory) Leave(ctx context.Context, _ string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.usable(ctx, "leave queue")
 }
 
 // Durable implements Queue: Memory's jobs die with the process.

@@ -24,6 +24,7 @@ type Redis struct {
 	c        redis.UniversalClient
 	keys     keys
 	auditCap int
+	queueCap int
 	allow    *redis.Script
 	reserve  *redis.Script
 	queue    redisQueue
@@ -31,10 +32,10 @@ type Redis struct {
 
 // NewRedis returns a store on c, which it owns from then on: Close closes it.
 // It makes no network call. Of the options, WithKeyPrefix and WithAuditCap
-// matter.
+// matter, and WithQueueCap.
 func NewRedis(c redis.UniversalClient, opts ...Option) *Redis {
 	o := newOptions(opts)
-	return &Redis{c: c, keys: keys{prefix: o.prefix}, auditCap: o.auditCap,
+	return &Redis{c: c, keys: keys{prefix: o.prefix}, auditCap: o.auditCap, queueCap: o.queueCap,
 		allow: redis.NewScript(allowScript), reserve: redis.NewScript(reserveScript), queue: redisQueue{push: redis.NewScript(pushScript), leave: redis.NewScript(leaveScript)}}
 }
 

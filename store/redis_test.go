@@ -108,7 +108,7 @@ func TestRedis(t *testing.T) {
 	t.Parallel()
 	testRedis(t).Close() // one skip, not one per subtest
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, _, _ := openRedis(t, store.WithAuditCap(storetest.AuditCap))
+		s, _, _ := openRedis(t, store.WithAuditCap(storetest.AuditCap), store.WithQueueCap(storetest.QueueCap))
 		return s
 	})
 }

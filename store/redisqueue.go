@@ -15,17 +15,12 @@ import (
 // stream in.
 const jobGroup = "workers"
 
-// pushScript adds a job unless limit jobs wait: the stream's length (Ack
-// deletes) less the jobs taken and not acknowledged (XPENDING; none before
-// the group exists). KEYS[1] is the stream; ARGV is the limit and the
-// payload. It returns how many wait now, or -1.
+// pushScript adds a job unless the stream holds the cap (waiting jobs and
+// jobs taken but not acknowledged; Ack deletes). KEYS[1] is the stream;
+// ARGV is the cap and the payload. It returns the new length, or -1.
 const pushScript = `
 if redis.replicate_commands then redis.replicate_commands() end
 local n = redis.call('XLEN', KEYS[1])
-local ok, p = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[3])
-if ok then
-	n = n - tonumber(p[1])
-end
 if n >= tonumber(ARGV[1]) then
 	return -1
 end
@@ -55,17 +50,14 @@ type redisQueue struct {
 	group atomic.Bool // the consumer group is known to exist
 }
 
-// Push implements Queue with XADD, refused at the limit.
-func (r *Redis) Push(ctx context.Context, payload []byte, limit int) (int, error) {
-	if err := checkQueueLimit(limit); err != nil {
-		return 0, err
-	}
-	n, err := r.queue.push.Run(ctx, r.c, []string{r.keys.jobs()}, limit, payload, jobGroup).Int()
+// Push implements Queue with XADD, refused at the cap.
+func (r *Redis) Push(ctx context.Context, payload []byte) (int, error) {
+	n, err := r.queue.push.Run(ctx, r.c, []string{r.keys.jobs()}, r.queueCap, payload).Int()
 	switch {
 	case err != nil:
 		return 0, fmt.Errorf("store: push job: %w", err)
 	case n < 0:
-		return limit, ErrQueueFull
+		return r.queueCap, ErrQueueFull
 	}
 	return n, nil
 }
@@ -151,15 +143,6 @@ func (r *Redis) Ack(ctx context.Context, id string) error {
 	return nil
 }
 
-// Leave implements Queue: every process is a new consumer, so that
-// without it the group's list of consumers grows with every restart.
-func (r *Redis) Leave(ctx context.Context, consumer string) error {
-	if err := r.queue.leave.Run(ctx, r.c, []string{r.keys.jobs()}, jobGroup, consumer).Err(); err != nil {
-		return fmt.Errorf("store: leave queue: %w", err)
-	}
-	return nil
-}
-
 // Len implements Queue with XLEN (Ack deletes what it acknowledges).
 func (r *Redis) Len(ctx context.Context) (int, error) {
 	n, err := r.c.XLen(ctx, r.keys.jobs()).Result()
@@ -167,6 +150,15 @@ func (r *Redis) Len(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: queue length: %w", err)
 	}
 	return int(n), nil
+}
+
+// Leave implements Queue: every process is a new consumer, so that
+// without it the group's list of consumers grows with every restart.
+func (r *Redis) Leave(ctx context.Context, consumer string) error {
+	if err := r.queue.leave.Run(ctx, r.c, []string{r.keys.jobs()}, jobGroup, consumer).Err(); err != nil {
+		return fmt.Errorf("store: leave queue: %w", err)
+	}
+	return nil
 }
 
 // Durable implements Queue: jobs stay in Redis across restarts.

@@ -148,10 +148,11 @@ type Option func(*options)
 type options struct {
 	prefix   string
 	auditCap int
+	queueCap int
 }
 
 func newOptions(opts []Option) options {
-	o := options{auditCap: DefaultAuditCap}
+	o := options{auditCap: DefaultAuditCap, queueCap: DefaultQueueCap}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -11,8 +11,9 @@ import (
 	"github.com/onboard-check/onboard-check/store"
 )
 
-// queueLimit is the limit the suite pushes with.
-const queueLimit = 8
+// QueueCap is the queue cap Run expects: open must pass
+// store.WithQueueCap(QueueCap).
+const QueueCap = 8
 
 // queueTests are Run's tests of the job queue.
 var queueTests = []struct {
@@ -20,7 +21,7 @@ var queueTests = []struct {
 	test func(t *testing.T, s store.Store)
 }{
 	{"QueueOrder", testQueueOrder},
-	{"QueueLimit", testQueueLimit},
+	{"QueueCap", testQueueCap},
 	{"QueueWaits", testQueueWaits},
 	{"QueueClaimsAbandoned", testQueueClaimsAbandoned},
 	{"QueueConcurrent", testQueueConcurrent},
@@ -28,7 +29,7 @@ var queueTests = []struct {
 
 func push(t *testing.T, s store.Store, payload string) int {
 	t.Helper()
-	n, err := s.Push(t.Context(), []byte(payload), queueLimit)
+	n, err := s.Push(t.Context(), []byte(payload))
 	if err != nil {
 		t.Fatalf("Push(%s): %v", payload, err)
 	}
@@ -93,24 +94,22 @@ func testQueueOrder(t *testing.T, s store.Store) {
 	}
 }
 
-// testQueueLimit: the queue refuses a job beyond limit waiting ones; jobs
-// taken by a worker no longer wait.
-func testQueueLimit(t *testing.T, s store.Store) {
-	for i := range queueLimit {
+// testQueueCap: the queue refuses beyond its cap, counting jobs taken but
+// not acknowledged.
+func testQueueCap(t *testing.T, s store.Store) {
+	for i := range QueueCap {
 		push(t, s, fmt.Sprint(i))
 	}
-	if n, err := s.Push(t.Context(), []byte("over"), queueLimit); !errors.Is(err, store.ErrQueueFull) {
-		t.Fatalf("Push beyond the limit of %d = %d, %v; want ErrQueueFull", queueLimit, n, err)
+	j, _ := take(t, s, "a", time.Hour)
+	if n, err := s.Push(t.Context(), []byte("over")); !errors.Is(err, store.ErrQueueFull) {
+		t.Fatalf("Push beyond the cap of %d = %d, %v; want ErrQueueFull "+
+			"(open must configure store.WithQueueCap(storetest.QueueCap))", QueueCap, n, err)
 	}
-	if _, err := s.Push(t.Context(), []byte("bad"), 0); err == nil {
-		t.Error("Push with limit 0 = nil error, want one")
+	if err := s.Ack(t.Context(), j.ID); err != nil {
+		t.Fatal(err)
 	}
-	take(t, s, "a", time.Hour)
-	if n := push(t, s, "fits"); n != queueLimit {
-		t.Errorf("Push after a Take at the limit = %d waiting, want %d", n, queueLimit)
-	}
-	if n, err := s.Len(t.Context()); err != nil || n != queueLimit+1 {
-		t.Errorf("Len = %d, %v; want %d waiting and 1 taken", n, err, queueLimit+1)
+	if n := push(t, s, "fits"); n != QueueCap {
+		t.Errorf("Push after an Ack at the cap = depth %d, want %d", n, QueueCap)
 	}
 }
 
@@ -196,7 +195,7 @@ func testQueueClaimsAbandoned(t *testing.T, s store.Store) {
 // and every job is taken once.
 func testQueueConcurrent(t *testing.T, s store.Store) {
 	var want []string
-	for i := range queueLimit {
+	for i := range QueueCap {
 		p := fmt.Sprintf("job-%d", i)
 		push(t, s, p)
 		want = append(want, p)

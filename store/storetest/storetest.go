@@ -36,7 +36,8 @@ func RecordOptions() cmp.Option {
 // Run holds the store open returns to the store contract. open is called once
 // per subtest, which runs in parallel with the others, so it must return a
 // store that shares no state with any other it returned (a fresh Memory, or
-// Redis keys prefixed with t.Name()), configured with WithAuditCap(AuditCap),
+// Redis keys prefixed with t.Name()), configured with WithAuditCap(AuditCap)
+// and WithQueueCap(QueueCap),
 // and clean up after it with t.Cleanup. A store returned as a Manual has its
 // expiry tested on the manual clock; any other on real time.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
@@ -728,6 +729,12 @@ func testCanceledContext(t *testing.T, s store.Store) {
 		"Append":          func() error { return s.Append(ctx, entry(1)) },
 		"Recent":          func() error { _, err := s.Recent(ctx, 1); return err },
 		"List":            func() error { _, err := s.List(ctx, store.AuditFilter{}); return err },
+		"Push":            func() error { _, err := s.Push(ctx, []byte("{}")); return err },
+		"Take":            func() error { _, _, err := s.Take(ctx, "c", time.Hour, 0); return err },
+		"Ack":             func() error { return s.Ack(ctx, "1-0") },
+		"Len":             func() error { _, err := s.Len(ctx); return err },
+		"Leave":           func() error { return s.Leave(ctx, "c") },
+		"Reserve":         func() error { _, err := s.Reserve(ctx, "k", 1, time.Second); return err },
 		"Bytes":           func() error { _, _, err := s.Bytes(ctx, "k"); return err },
 		"SetBytes":        func() error { return s.SetBytes(ctx, "k", []byte("v"), time.Hour) },
 		"Ping":            func() error { return s.Ping(ctx) },
