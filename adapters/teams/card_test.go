@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/onboard-check/onboard-check/adapters/teams"
 	"github.com/onboard-check/onboard-check/diagnosis"
@@ -24,11 +23,11 @@ const diagnosisID = "0123456789abcdef0123456789abcdef"
 // verdict, details, and text replies.
 func goldenReplies(t *testing.T) map[string]handlers.Reply {
 	t.Helper()
-	tenant, err := demo.Default(time.Now())
+	tenant, err := demo.Default(golden.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := diagnosis.NewEngine(nil)
+	eng, err := diagnosis.NewEngine(golden.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
