@@ -10,8 +10,8 @@
 //   apt-get install -y chromium fonts-noto-core fonts-noto-color-emoji
 //   cd scripts/render-images && npm ci && node render.mjs
 //
-// The golden files hold the placeholder TIME where the real output has a
-// clock time; the pictures show a fixed example time instead.
+// The golden tests run on a fixed clock, so the pictures show the times the
+// golden files hold.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -31,15 +31,6 @@ const images = [
   { kind: "teams", golden: "adapters/teams/testdata/TestCardGolden/adele_en.golden.json", out: "teams-card.png", command: "@onboard-check adele@contoso.com" },
   { kind: "teams", golden: "adapters/teams/testdata/TestCardGolden/megan_nl.golden.json", out: "teams-card-nl.png", command: "@onboard-check megan@contoso.com" },
 ];
-
-// withTimes replaces the golden files' TIME placeholders: a window "TIME to
-// TIME" (or "TIME tot TIME") becomes the seven days before the example
-// moment, every other TIME the moment of the failed sign-in.
-function withTimes(s) {
-  return s
-    .replace(/TIME (to|tot) TIME/g, "2026-11-21 14:01 $1 2026-11-28 14:01 UTC")
-    .replace(/TIME/g, "2026-11-28 13:21 UTC");
-}
 
 function chromium() {
   for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
@@ -159,6 +150,6 @@ function shoot(html, out) {
 
 mkdirSync(outDir, { recursive: true });
 for (const img of images) {
-  const payload = JSON.parse(withTimes(readFileSync(join(root, img.golden), "utf8")));
+  const payload = JSON.parse(readFileSync(join(root, img.golden), "utf8"));
   shoot(img.kind === "slack" ? slackPage(payload, img.command) : teamsPage(payload, img.command), img.out);
 }
