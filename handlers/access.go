@@ -2,7 +2,7 @@ package handlers
 
 import "slices"
 
-// Access is who may ask for a diagnosis (SPEC §10). Sign-in logs are
+// Access is who may ask for a diagnosis. Sign-in logs are
 // personal data, so access fails closed: once any list is set, everyone
 // outside the lists is refused, and with no list set everyone is refused
 // too unless Everyone says, explicitly, that anyone the surface

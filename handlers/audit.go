@@ -9,7 +9,7 @@ import (
 
 // disclose audits an answer about an account and returns it, or, when the
 // audit entry cannot be written, a failure that discloses nothing: no
-// unaudited disclosure (SPEC §10). The CLI surface (a terminal, and the
+// unaudited disclosure. The CLI surface (a terminal, and the
 // sample tenant's /demo/check) answers anyway and logs the gap.
 func (s *Service) disclose(ctx context.Context, job Job, e store.AuditEntry, r Reply) Reply {
 	err := s.audit(ctx, job.req, actionOf(job.req, job.cmd.Kind), e)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,14 @@ func redisStores(t *testing.T, n int) []*store.Redis {
 	}
 	return out
 }
+
+// results records how the service's jobs ended.
+type results struct{ done chan string }
+
+func (r *results) CommandDone(handlers.Surface, diagnosis.Verdict, time.Duration) {}
+func (r *results) JobQueued(int)                                                  {}
+func (r *results) JobStarted(time.Duration)                                       {}
+func (r *results) JobDone(result string)                                          { r.done <- result }
 
 func serviceOn(t *testing.T, st store.Store, src diagnosis.Source, cfg handlers.Config) *handlers.Service {
 	t.Helper()
@@ -126,7 +135,8 @@ func TestDeliveredJobNotAnsweredAgain(t *testing.T) {
 	}
 	stores := redisStores(t, 1)
 	st := stores[0]
-	alive := serviceOn(t, st, tenant, handlers.Config{ClaimAfter: 200 * time.Millisecond})
+	results := &results{done: make(chan string, 8)}
+	alive := serviceOn(t, st, tenant, handlers.Config{ClaimAfter: 200 * time.Millisecond, Observer: results})
 	d := newDeliverer()
 	alive.Register(handlers.SurfaceSlack, d)
 
@@ -155,16 +165,19 @@ func TestDeliveredJobNotAnsweredAgain(t *testing.T) {
 	if got.reply.Diagnosis == nil || !strings.EqualFold(got.reply.Diagnosis.Query.User, "megan@contoso.com") {
 		t.Errorf("delivered %+v; want megan's diagnosis only", got.reply)
 	}
-	// Once claimed and acknowledged, the delivered job leaves the queue.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if n, err := st.Len(t.Context()); err == nil && n == 0 {
-			break
+	// The dead process's job is claimed, found answered, and acknowledged.
+	var seen []string
+	timeout := time.After(20 * time.Second)
+	for !slices.Contains(seen, "duplicate") {
+		select {
+		case r := <-results.done:
+			seen = append(seen, r)
+		case <-timeout:
+			t.Fatalf("job results %v; the dead process's job was never claimed", seen)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the delivered job is still queued")
-		}
-		time.Sleep(50 * time.Millisecond)
+	}
+	if j, ok, err := st.Take(t.Context(), "probe", 0, 0); err != nil || ok {
+		t.Errorf("after it was claimed, the delivered job is still queued: %q, %v, %v", j.Payload, ok, err)
 	}
 	select {
 	case c := <-d.got:

@@ -11,14 +11,16 @@ import (
 type Observer interface {
 	// CommandDone: a diagnosis finished with verdict after elapsed.
 	CommandDone(surface Surface, verdict diagnosis.Verdict, elapsed time.Duration)
-	// JobQueued: the queue holds depth jobs now (told after each Enqueue
-	// and each finished job).
+	// JobQueued: the queue holds depth jobs now, waiting and running, on
+	// every replica sharing it (told after each Enqueue and each finished
+	// job).
 	JobQueued(depth int)
 	// JobStarted: a worker took a job that waited wait since Enqueue.
 	JobStarted(wait time.Duration)
 	// JobDone: a job ended with result: "answered", "failed" (a failure
 	// reply was delivered), "restarted" (told to ask again at shutdown),
 	// "requeued" (cut off at shutdown, left for another process),
+	// "duplicate" (another process had answered it before it died),
 	// "undelivered" (the surface could not post).
 	JobDone(result string)
 }

@@ -40,6 +40,7 @@ const (
 	resultRestarted   = "restarted"
 	resultUndelivered = "undelivered"
 	resultRequeued    = "requeued"
+	resultDuplicate   = "duplicate"
 )
 
 // Timing of queued work.
@@ -169,10 +170,8 @@ func (s *Service) Work(ctx context.Context) error {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			s.runQueued(jobsCtx, j)
-			if s.cfg.Observer != nil {
-				if n, err := s.store.Len(jobsCtx); err == nil {
-					s.cfg.Observer.JobQueued(n)
-				}
+			if n, err := s.store.Len(jobsCtx); err == nil {
+				s.observer().JobQueued(n)
 			}
 		})
 	}
@@ -188,10 +187,15 @@ func (s *Service) Work(ctx context.Context) error {
 		cancelJobs()
 		<-done
 	}
-	if s.store.Durable() {
+	if !s.store.Durable() {
+		s.tellRestarted(jobsCtx)
 		return nil
 	}
-	s.tellRestarted(jobsCtx)
+	lctx, cancel := context.WithTimeout(jobsCtx, deliverTimeout)
+	defer cancel()
+	if err := s.store.Leave(lctx, s.consumer); err != nil {
+		s.log.Warn("job queue: consumer not removed", slog.Any("err", err))
+	}
 	return nil
 }
 
@@ -291,6 +295,7 @@ func (s *Service) deliverOnce(ctx context.Context, id string, item queued, reply
 		s.deliver(ctx, item, reply, result)
 	} else {
 		s.log.Info("job already answered; not delivered again", slog.String("job", id))
+		s.observer().JobDone(resultDuplicate)
 	}
 	s.ack(ctx, id)
 }

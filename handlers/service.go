@@ -40,7 +40,7 @@ type Config struct {
 	Grace time.Duration
 }
 
-// Retention of what the service stores (SPEC §9).
+// Retention of what the service stores.
 const (
 	diagnosisTTL = 7 * 24 * time.Hour
 	dedupTTL     = time.Hour

@@ -238,34 +238,6 @@ func TestRunCannotResolveMentions(t *testing.T) {
 	}
 }
 
-func TestRunnerDrains(t *testing.T) {
-	t.Parallel()
-	r := handlers.NewRunner(2)
-	var mu sync.Mutex
-	done := 0
-	release := make(chan struct{})
-	for range 3 {
-		if err := r.Go(t.Context(), func(context.Context) {
-			<-release
-			mu.Lock()
-			done++
-			mu.Unlock()
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	close(release)
-	if err := r.Shutdown(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if done != 3 {
-		t.Errorf("Shutdown returned with %d of 3 jobs done", done)
-	}
-	if err := r.Go(t.Context(), func(context.Context) {}); !errors.Is(err, handlers.ErrRunnerClosed) {
-		t.Errorf("Go after Shutdown = %v", err)
-	}
-}
-
 // TestMessagesComplete holds the conversation catalogs to the same keys
 // and checks that every key the code uses exists.
 func TestMessagesComplete(t *testing.T) {

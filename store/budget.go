@@ -9,7 +9,7 @@ import (
 )
 
 // Budget hands out a rate-limited resource shared by every replica (Graph
-// reads per tenant, SPEC §6 and §11). It is what graph.Config.Budget asks for.
+// reads per tenant). It is what graph.Config.Budget asks for.
 type Budget interface {
 	// Reserve books the next slot for one request under key, so that at
 	// most limit requests under key fall in any period, and returns how

@@ -1,9 +1,9 @@
-// Package store keeps the bot's state (SPEC §9): finished diagnoses by id and
-// by thread, delivery dedup keys, per-requester rate limits, the audit log and
-// the Graph policy cache.
+// Package store keeps the bot's state: finished diagnoses by id and by
+// thread, delivery dedup keys, per-requester rate limits, the audit log, the
+// Graph policy cache, the job queue and Graph's throttling budget.
 //
 // Consumers ask for the role they use (Dedup, Diagnoses, Limiter, Audit,
-// Cache); Store is all of them. Memory is the embedded default for one
+// Cache, Queue, Budget); Store is all of them. Memory is the embedded default for one
 // replica; Redis is shared by several (OpenRedis also reaches Sentinel and
 // Cluster). Both keep the same versioned JSON under the same versioned keys
 // ("onboard:v1:…"), and storetest.Run holds both to one contract.
@@ -16,8 +16,14 @@
 // same cap, only for the life of the process. Export the log (bot audit
 // --output json) where it must be kept longer.
 //
-// Invariant: nothing is kept without a TTL except the capped audit log, and a
-// stored value never shares memory with a caller's.
+// The Redis queue is the stream onboard:v1:jobs read by the consumer group
+// "workers" on every replica; jobs stay until acknowledged, so they outlive
+// the process that accepted them. Memory's queue dies with its process
+// (Durable reports which).
+//
+// Invariant: nothing is kept without a TTL except the capped audit log and
+// the queue, which Ack empties, and a stored value never shares memory with
+// a caller's.
 //
 // store imports diagnosis and go-redis; never handlers, graph or adapters.
 package store

@@ -21,7 +21,7 @@ type QueuedJob struct {
 	Payload []byte
 }
 
-// Queue holds accepted jobs until a worker has answered them (SPEC §11).
+// Queue holds accepted jobs until a worker has answered them .
 // Every consumer takes from the same queue; a job taken and never
 // acknowledged (its consumer died) is taken again by another consumer once
 // claimAfter has passed. Payloads are opaque and copied.
@@ -38,6 +38,9 @@ type Queue interface {
 	// Len returns how many jobs the queue holds: waiting, and taken but
 	// not acknowledged.
 	Len(ctx context.Context) (int, error)
+	// Leave forgets consumer, which takes no more jobs, unless it still
+	// holds some: those stay for another consumer to claim.
+	Leave(ctx context.Context, consumer string) error
 	// Durable reports whether queued jobs outlive the process (Redis) or
 	// not (Memory): without it, a job left at shutdown is lost.
 	Durable() bool
@@ -146,6 +149,13 @@ func (m *Memory) Len(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return len(m.queue.jobs), nil
+}
+
+// Leave implements Queue; Memory keeps no list of consumers.
+func (m *Memory) Leave(ctx context.Context, _ string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.usable(ctx, "leave queue")
 }
 
 // Durable implements Queue: Memory's jobs die with the process.

@@ -30,7 +30,7 @@ type queryJSON struct {
 	Until time.Time `json:"until"`
 }
 
-// diagnosisJSON is the Diagnosis JSON of SPEC §5, with its Warnings field
+// diagnosisJSON is the Diagnosis JSON (docs/diagnosis-schema.md), with its Warnings field
 // shadowed by one that keeps Reason and Args.
 type diagnosisJSON struct {
 	diagnosis.Diagnosis

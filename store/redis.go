@@ -15,7 +15,7 @@ import (
 
 var _ Store = (*Redis)(nil)
 
-// Redis is the store that several replicas share (SPEC §9). Every method is
+// Redis is the store that several replicas share. Every method is
 // one round trip; every key is single-slot, so it works the same on a single
 // server, behind Sentinel and on a Cluster. Errors are returned wrapped, never
 // panicked, so a Redis outage degrades the bot instead of stopping it. It is
@@ -36,7 +36,7 @@ type Redis struct {
 func NewRedis(c redis.UniversalClient, opts ...Option) *Redis {
 	o := newOptions(opts)
 	return &Redis{c: c, keys: keys{prefix: o.prefix}, auditCap: o.auditCap, queueCap: o.queueCap,
-		allow: redis.NewScript(allowScript), reserve: redis.NewScript(reserveScript), queue: redisQueue{push: redis.NewScript(pushScript)}}
+		allow: redis.NewScript(allowScript), reserve: redis.NewScript(reserveScript), queue: redisQueue{push: redis.NewScript(pushScript), leave: redis.NewScript(leaveScript)}}
 }
 
 // allowScript is the sliding-window limiter: a sorted set of allowed events

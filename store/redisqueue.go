@@ -28,12 +28,25 @@ redis.call('XADD', KEYS[1], '*', 'job', ARGV[2])
 return n + 1
 `
 
+// leaveScript deletes a consumer from the group unless it holds jobs
+// (XGROUP DELCONSUMER would drop them from the pending list, and nobody
+// could claim them). KEYS[1] is the stream; ARGV the group and consumer.
+const leaveScript = `
+local ok, held = pcall(redis.call, 'XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
+if not ok or #held > 0 then
+	return 0
+end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`
+
 // redisQueue is the durable job queue: a stream with one consumer group
 // that every replica reads (XREADGROUP), claiming what a dead consumer
 // left (XAUTOCLAIM), acknowledging and deleting what was answered
 // (XACK, XDEL).
 type redisQueue struct {
 	push  *redis.Script
+	leave *redis.Script
 	group atomic.Bool // the consumer group is known to exist
 }
 
@@ -137,6 +150,15 @@ func (r *Redis) Len(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: queue length: %w", err)
 	}
 	return int(n), nil
+}
+
+// Leave implements Queue: every process is a new consumer, so that
+// without it the group's list of consumers grows with every restart.
+func (r *Redis) Leave(ctx context.Context, consumer string) error {
+	if err := r.queue.leave.Run(ctx, r.c, []string{r.keys.jobs()}, jobGroup, consumer).Err(); err != nil {
+		return fmt.Errorf("store: leave queue: %w", err)
+	}
+	return nil
 }
 
 // Durable implements Queue: jobs stay in Redis across restarts.

@@ -11,7 +11,7 @@ import (
 )
 
 // Connection defaults of OpenRedis, short so that an outage fails a command
-// in about a second instead of stalling a reply (SPEC §9): one dial attempt
+// in about a second instead of stalling a reply: one dial attempt
 // per try and one retry (go-redis defaults to 5 dials per try and 3
 // retries). A URL parameter (dial_timeout, read_timeout, write_timeout,
 // pool_timeout, max_retries, dialer_retries) overrides each.

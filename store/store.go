@@ -35,7 +35,7 @@ type Record struct {
 	Lang      string
 	Diagnosis diagnosis.Diagnosis
 	// Snapshot is what the diagnosis was made from. The caller trims it to
-	// the diagnosed user's own data before saving (SPEC §10).
+	// the diagnosed user's own data before saving.
 	Snapshot diagnosis.Snapshot
 }
 
@@ -47,7 +47,7 @@ type Thread struct {
 
 // AuditEntry records one disclosure or refusal: who asked (Surface,
 // Requester) where (Conversation), for what (Action, Target) and what they
-// got (Verdict, or the Refusal reason) (SPEC §9, §10). A zero Time is
+// got (Verdict, or the Refusal reason). A zero Time is
 // filled in by the store when appended.
 type AuditEntry struct {
 	Time         time.Time
@@ -214,7 +214,7 @@ func threadPart(s string) string {
 }
 
 // checkTTL rejects lifetimes Redis cannot express. Nothing is kept forever:
-// records hold personal data (SPEC §10).
+// records hold personal data.
 func checkTTL(op string, ttl time.Duration) error {
 	if ttl < time.Millisecond {
 		return fmt.Errorf("store: %s: ttl %v is below 1ms", op, ttl)

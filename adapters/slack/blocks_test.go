@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
@@ -22,11 +21,11 @@ const diagnosisID = "0123456789abcdef0123456789abcdef"
 // reply kinds as `bot check --output slack` prints them.
 func TestRenderGolden(t *testing.T) {
 	t.Parallel()
-	tenant, err := demo.Default(time.Now())
+	tenant, err := demo.Default(golden.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := diagnosis.NewEngine(nil)
+	eng, err := diagnosis.NewEngine(golden.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

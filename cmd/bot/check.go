@@ -53,7 +53,7 @@ func parseCheckArgs(args []string, stdout io.Writer) (f checkFlags, user string,
 	return f, positional[0], false, nil
 }
 
-func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runCheck(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	msgs, err := handlers.Messages()
 	if err != nil {
 		fmt.Fprintf(stderr, "bot check: %v\n", err)
@@ -98,7 +98,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage
 	}
 
-	engine, err := diagnosis.NewEngine(nil)
+	engine, err := diagnosis.NewEngine(now)
 	if err != nil {
 		fmt.Fprintf(stderr, "bot check: %v\n", err)
 		return exitFail

@@ -72,7 +72,7 @@ func ask(ctx context.Context, svc *handlers.Service, req handlers.Request) (hand
 	return svc.Run(ctx, job)
 }
 
-func runExplain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runExplain(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var f cliFlags
 	c := newCommand("explain", "bot explain [--output text|json] [--lang en|nl] CODE",
 		"Explains a Microsoft Entra sign-in error code (53003 or AADSTS53003): what it means and what to do.")
@@ -91,13 +91,13 @@ func runExplain(ctx context.Context, args []string, getenv func(string) string, 
 		c.usage(stderr)
 		return exitUsage
 	}
-	engine, err := diagnosis.NewEngine(nil)
+	engine, err := diagnosis.NewEngine(now)
 	if err != nil {
 		fmt.Fprintf(stderr, "bot explain: %v\n", err)
 		return exitFail
 	}
 	// Explaining reads only the built-in knowledge base.
-	t, err := demo.Default(time.Now())
+	t, err := demo.Default(now())
 	if err != nil {
 		fmt.Fprintf(stderr, "bot explain: %v\n", err)
 		return exitFail

@@ -34,8 +34,14 @@ func environ(kv map[string]string) func(string) string {
 // runBot calls run and returns the exit status, stdout and stderr.
 func runBot(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	return runBotAt(t, time.Now, env, args...)
+}
+
+// runBotAt runs the bot on the clock now (golden.Now for golden files).
+func runBotAt(t *testing.T, now func() time.Time, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), args, environ(env), strings.NewReader(""), &stdout, &stderr)
+	code := runAt(t.Context(), now, args, environ(env), strings.NewReader(""), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -57,7 +63,7 @@ func TestCheckDemo(t *testing.T) {
 		{"megan_app_json", []string{"check", "--demo", "--app", "azure-portal", "--since", "3d", "--output", "json", "MEGAN@contoso.com"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := runBot(t, nil, tt.args...)
+			code, stdout, stderr := runBotAt(t, golden.Now, nil, tt.args...)
 			if code != exitOK || stderr != "" {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}

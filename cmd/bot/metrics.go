@@ -42,8 +42,9 @@ var (
 	// Graph answers worth a series from the start; others appear when seen.
 	graphStatuses = []string{"0", "200", "400", "401", "403", "404", "429", "500", "502", "503", "504"}
 	// The results of handlers' jobs.
-	jobResults = []string{"answered", "failed", "restarted", "undelivered"}
-	storeOps   = []string{"claim", "save", "get", "link_thread", "thread", "allow", "audit", "audit_read", "cache_get", "cache_set", "ping"}
+	jobResults = []string{"answered", "failed", "restarted", "requeued", "undelivered"}
+	storeOps   = []string{"claim", "save", "get", "link_thread", "thread", "allow", "audit", "audit_read", "cache_get", "cache_set",
+		"queue_push", "queue_take", "queue_ack", "queue_len", "budget", "ping"}
 )
 
 func newMetrics() *metrics {
@@ -73,7 +74,7 @@ func newMetrics() *metrics {
 			Buckets: []float64{0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60},
 		}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "onboard_jobs_total", Help: "Jobs ended, by result: answered, failed, restarted, undelivered.",
+			Name: "onboard_jobs_total", Help: "Jobs ended, by result: answered, failed, restarted, requeued, undelivered.",
 		}, []string{"result"}),
 	}
 	for _, s := range metricSurfaces {
@@ -145,14 +146,15 @@ func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // countingStore counts failed store operations; it passes everything else
-// through unchanged.
+// through unchanged. Not found and a cancelled call (a worker stopping) are
+// not failures.
 type countingStore struct {
 	store.Store
 	m *metrics
 }
 
 func (s countingStore) count(op string, err error) error {
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, context.Canceled) {
 		s.m.storeErrors.WithLabelValues(op).Inc()
 	}
 	return err
@@ -207,6 +209,30 @@ func (s countingStore) Bytes(ctx context.Context, key string) ([]byte, bool, err
 
 func (s countingStore) SetBytes(ctx context.Context, key string, b []byte, ttl time.Duration) error {
 	return s.count("cache_set", s.Store.SetBytes(ctx, key, b, ttl))
+}
+
+func (s countingStore) Push(ctx context.Context, payload []byte) (int, error) {
+	n, err := s.Store.Push(ctx, payload)
+	return n, s.count("queue_push", err)
+}
+
+func (s countingStore) Take(ctx context.Context, consumer string, claimAfter, block time.Duration) (store.QueuedJob, bool, error) {
+	j, ok, err := s.Store.Take(ctx, consumer, claimAfter, block)
+	return j, ok, s.count("queue_take", err)
+}
+
+func (s countingStore) Ack(ctx context.Context, id string) error {
+	return s.count("queue_ack", s.Store.Ack(ctx, id))
+}
+
+func (s countingStore) Len(ctx context.Context) (int, error) {
+	n, err := s.Store.Len(ctx)
+	return n, s.count("queue_len", err)
+}
+
+func (s countingStore) Reserve(ctx context.Context, key string, limit int, period time.Duration) (time.Duration, error) {
+	w, err := s.Store.Reserve(ctx, key, limit, period)
+	return w, s.count("budget", err)
 }
 
 func (s countingStore) Ping(ctx context.Context) error {

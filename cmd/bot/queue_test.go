@@ -344,6 +344,10 @@ func TestSIGTERMLeavesQueuedChecksForTheNextProcess(t *testing.T) {
 	if held, _ := jobs(t, rc); held != 0 {
 		t.Errorf("%d jobs left in the queue", held)
 	}
+	// Each process left the consumer group as it stopped.
+	if cs, err := rc.XInfoConsumers(t.Context(), "onboard:v1:jobs", "workers").Result(); err != nil || len(cs) != 0 {
+		t.Errorf("consumers left in the group: %+v, %v", cs, err)
+	}
 }
 
 // TestTwoServesShareTheQueue: checks acknowledged by one serve are taken by

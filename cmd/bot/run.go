@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 )
 
 // Exit statuses.
@@ -29,17 +30,24 @@ Run "bot COMMAND --help" for a command's flags. Exit status: 0 done, 1 failed, 2
 
 // run is main without the process, so tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runAt(ctx, time.Now, args, getenv, stdin, stdout, stderr)
+}
+
+// runAt is run on the clock now, which decides the default sign-in window
+// and the sample tenant's times; tests pass a fixed one so that golden
+// files keep their times.
+func runAt(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText)
 		return exitUsage
 	}
 	switch args[0] {
 	case "check":
-		return runCheck(ctx, args[1:], getenv, stdout, stderr)
+		return runCheck(ctx, now, args[1:], getenv, stdout, stderr)
 	case "whatif", "what-if":
-		return runWhatIf(ctx, args[1:], getenv, stdout, stderr)
+		return runWhatIf(ctx, now, args[1:], getenv, stdout, stderr)
 	case "explain":
-		return runExplain(ctx, args[1:], getenv, stdout, stderr)
+		return runExplain(ctx, now, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args[1:], getenv, stdout, stderr)
 	case "serve":

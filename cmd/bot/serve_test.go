@@ -128,6 +128,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 		`onboard_job_wait_seconds_count 0`,
 		`onboard_jobs_total{result="answered"} 0`,
 		`onboard_jobs_total{result="undelivered"} 0`,
+		`onboard_jobs_total{result="requeued"} 0`,
 		`go_goroutines `,
 		`process_cpu_seconds_total `,
 	} {

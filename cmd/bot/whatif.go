@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/handlers"
 )
 
-func runWhatIf(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func runWhatIf(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var f cliFlags
 	c := newCommand("whatif", "bot whatif [--output text|json] [--lang en|nl] [--demo] USER [app=KEY] [platform=P] [location=IP-OR-COUNTRY] [client=TYPE]",
 		"Shows which Conditional Access policies a sign-in of USER would meet: app (catalog key or app id, default\n"+
@@ -55,7 +56,7 @@ func runWhatIf(ctx context.Context, args []string, getenv func(string) string, s
 		say("cli.args_bad", "problem", err.Error())
 		return exitUsage
 	}
-	engine, err := diagnosis.NewEngine(nil)
+	engine, err := diagnosis.NewEngine(now)
 	if err != nil {
 		fmt.Fprintf(stderr, "bot whatif: %v\n", err)
 		return exitFail

@@ -5,9 +5,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
+
+// Now is the fixed clock of every golden test: 2026-11-28 14:01 UTC. The
+// sample tenant's sign-ins and the default window are relative to it, so
+// golden files can keep the times a reader sees.
+func Now() time.Time { return time.Date(2026, 11, 28, 14, 1, 0, 0, time.UTC) }
 
 // stamps matches RFC 3339 times and the renderers' "2006-01-02 15:04 UTC".
 var stamps = regexp.MustCompile(`\d{4}-\d\d-\d\d( |T)\d\d:\d\d(:\d\d(\.\d+)?Z)?( UTC)?`)

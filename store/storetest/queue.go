@@ -158,6 +158,10 @@ func testQueueClaimsAbandoned(t *testing.T, s store.Store) {
 	if j, ok := take(t, s, "alive", claimAfter); ok {
 		t.Fatalf("Take right after another consumer took the job = %q; want none until claimAfter", j.Payload)
 	}
+	// A consumer that leaves holding a job leaves it to be claimed.
+	if err := s.Leave(t.Context(), "dead"); err != nil {
+		t.Fatalf("Leave(dead): %v", err)
+	}
 	var again store.QueuedJob
 	claimed := func() bool {
 		j, ok := take(t, s, "alive", claimAfter)
@@ -179,6 +183,11 @@ func testQueueClaimsAbandoned(t *testing.T, s store.Store) {
 	elapse(s, 2*claimAfter)
 	if j, ok := take(t, s, "third", claimAfter); ok {
 		t.Errorf("acknowledged job taken again: %q", j.Payload)
+	}
+	for _, c := range []string{"alive", "third", "never-seen"} {
+		if err := s.Leave(t.Context(), c); err != nil {
+			t.Errorf("Leave(%s): %v", c, err)
+		}
 	}
 }
 
