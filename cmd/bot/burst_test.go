@@ -34,8 +34,8 @@ import (
 // takes its place.
 //
 // It runs in real time: 20 accounts at 5 sign-in reads per 10 s cannot be
-// read in less than 30 s, so each variant takes about 35-45 s (memory and
-// Redis stores side by side). It is skipped under -short.
+// read in less than 30 s, so each variant takes about 35-45 s (the memory
+// and Redis stores run side by side). It is skipped under -short.
 
 const (
 	burstSecret   = "burst-test-signing-secret"
@@ -190,8 +190,8 @@ type burstPost struct {
 	via    string // "response_url" or "chat.postMessage"
 	at     time.Time
 	header string
-	text   string // the message text, or the blocks' JSON for a diagnosis
-	blocks string
+	text   string // the message's text
+	blocks string // its blocks, as JSON
 	// replace and ephemeral are what a response_url post asked for.
 	replace, ephemeral bool
 	ahead, seconds     int // a progress note's place in line
@@ -199,7 +199,7 @@ type burstPost struct {
 
 func TestBurstOfChecksStaysInsideGraphsThrottle(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs for about 45 s in real time: Graph's sign-in throttle paces it")
+		t.Skip("runs for about 40 s in real time: Graph's sign-in throttle paces it")
 	}
 	t.Run("memory", func(t *testing.T) {
 		t.Parallel()
