@@ -39,6 +39,12 @@ const userTTL = 2 * time.Minute
 // enough that "press Recheck after the fix" sees the new sign-in.
 const signInTTL = 20 * time.Second
 
+// signInKeep is how long a read is kept: a check asked during a burst may
+// get a worker long after the read it shares was made. Whether a read
+// answers a check is decided by their windows' ends (signInTTL apart at
+// most), so a later Recheck still reads again.
+const signInKeep = 5 * time.Minute
+
 // claimTTL bounds how long a replica waits for another replica's read of
 // the same account before reading itself.
 const claimTTL = 15 * time.Second

@@ -75,6 +75,11 @@ func (r *run) planSignIns(ctx context.Context, id string) *signInPlan {
 		return p
 	}
 	r.waited(d)
+	if !r.q.Until.IsZero() {
+		// The read covers the time spent in line too, so that a check of
+		// the same account that started meanwhile can share it.
+		r.q.Until = r.q.Until.Add(d)
+	}
 	p.calls = r.signInCalls(id)
 	return p
 }
@@ -111,7 +116,7 @@ func (p *signInPlan) collect(queue, ctx context.Context, r *run, id string, res 
 	read := r.readSignIns(ctx, id, res)
 	if read.err == nil && read.nonInterErr == nil && read.cut == nil {
 		remember(ctx, r.c.cache, r.c.log, r.c.keys.signIns(id),
-			cachedSignIns{Since: r.q.Since, Until: r.q.Until, SignIns: read.signIns, Truncated: read.truncated}, signInTTL)
+			cachedSignIns{Since: r.q.Since, Until: r.q.Until, SignIns: read.signIns, Truncated: read.truncated}, signInKeep)
 	}
 	r.c.flights.finish(p.key, p.call, read, nil)
 	p.lead = false

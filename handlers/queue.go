@@ -59,6 +59,8 @@ type queued struct {
 	Job      Job       `json:"job"`
 	Route    []byte    `json:"route"`
 	Enqueued time.Time `json:"enqueued"`
+	// Asked is Enqueued on the engine's clock: where a check's window ends.
+	Asked time.Time `json:"asked,omitzero"`
 }
 
 // deliverers are the surfaces' Deliverers, by surface.
@@ -101,7 +103,7 @@ func (s *Service) Enqueue(ctx context.Context, job Job, route []byte) error {
 	if s.stopping.Load() {
 		return ErrShuttingDown
 	}
-	b, err := json.Marshal(queued{Job: job, Route: route, Enqueued: time.Now()})
+	b, err := json.Marshal(queued{Job: job, Route: route, Enqueued: time.Now(), Asked: s.engine.Now()})
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
@@ -240,6 +242,7 @@ func (s *Service) runQueued(ctx context.Context, j store.QueuedJob) {
 		return
 	}
 	s.observer().JobStarted(time.Since(item.Enqueued))
+	item.Job.asked = item.Asked
 	stop := s.reportProgress(ctx, d, item)
 	reply, err := s.run(diagnosis.WithProgress(ctx, stop.report), item.Job, func(ctx context.Context, t Target) (string, error) {
 		return d.Resolve(ctx, item.Route, t)

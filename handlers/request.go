@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Surface is where a request came from.
@@ -55,6 +56,9 @@ type Job struct {
 	cmd    Command
 	lang   string
 	record string // the thread's diagnosis id, for follow-ups
+	// asked is when a queued check was accepted (the engine's clock): its
+	// window ends then, however long it waited for a worker.
+	asked time.Time
 }
 
 // Empty reports whether the job has nothing to run.
