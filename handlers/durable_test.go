@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,5 +184,67 @@ func TestDeliveredJobNotAnsweredAgain(t *testing.T) {
 	case c := <-d.got:
 		t.Errorf("the delivered job was answered again: %+v", c.reply)
 	default:
+	}
+}
+
+// slowSource answers after delay and counts its reads.
+type slowSource struct {
+	diagnosis.Source
+	delay time.Duration
+	reads atomic.Int32
+}
+
+func (s *slowSource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
+	s.reads.Add(1)
+	select {
+	case <-time.After(s.delay):
+	case <-ctx.Done():
+		return diagnosis.Snapshot{}, ctx.Err()
+	}
+	return s.Source.Snapshot(ctx, q)
+}
+
+// TestLongJobNotTakenOver: a check that runs far longer than ClaimAfter
+// (waiting in line for Graph) stays with the replica running it; the other
+// replica, taking from the same queue, does not run it again.
+func TestLongJobNotTakenOver(t *testing.T) {
+	t.Parallel()
+	tenant, err := demo.Default(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores := redisStores(t, 2)
+	src := &slowSource{Source: tenant, delay: 1500 * time.Millisecond}
+	cfg := handlers.Config{ClaimAfter: 300 * time.Millisecond}
+	a, b := serviceOn(t, stores[0], src, cfg), serviceOn(t, stores[1], src, cfg)
+	da, db := newDeliverer(), newDeliverer()
+	a.Register(handlers.SurfaceSlack, da)
+	b.Register(handlers.SurfaceSlack, db)
+	if err := a.Enqueue(t.Context(), prepare(t, a, slackReq("adele@contoso.com", "", "")), []byte(route)); err != nil {
+		t.Fatal(err)
+	}
+	work(t, a)
+	work(t, b)
+	var got []delivery
+	timeout := time.After(10 * time.Second)
+	for len(got) == 0 {
+		select {
+		case c := <-da.got:
+			got = append(got, c)
+		case c := <-db.got:
+			got = append(got, c)
+		case <-timeout:
+			t.Fatal("the long job was never answered")
+		}
+	}
+	select {
+	case c := <-da.got:
+		got = append(got, c)
+	case c := <-db.got:
+		got = append(got, c)
+	case <-time.After(time.Second):
+	}
+	if n := src.reads.Load(); n != 1 || len(got) != 1 {
+		t.Errorf("a job running 5× ClaimAfter was read %d times and answered %d times; want once each", n, len(got))
 	}
 }

@@ -242,6 +242,7 @@ func (s *Service) runQueued(ctx context.Context, j store.QueuedJob) {
 		return
 	}
 	s.observer().JobStarted(time.Since(item.Enqueued))
+	defer s.hold(ctx, j.ID)()
 	item.Job.asked = item.Asked
 	stop := s.reportProgress(ctx, d, item)
 	reply, err := s.run(diagnosis.WithProgress(ctx, stop.report), item.Job, func(ctx context.Context, t Target) (string, error) {
@@ -262,6 +263,31 @@ func (s *Service) runQueued(ctx context.Context, j store.QueuedJob) {
 		result = resultFailed
 	}
 	s.deliverOnce(ctx, j.ID, item, reply, result)
+}
+
+// hold keeps job id this worker's while it runs: every third of
+// ClaimAfter it tells the queue the worker still works on it, so that a
+// check waiting long in line for Graph's budget is not taken over and run
+// again by another replica. The returned func stops it.
+func (s *Service) hold(ctx context.Context, id string) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(s.cfg.ClaimAfter / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if err := s.store.Hold(ctx, s.consumer, id); err != nil && ctx.Err() == nil {
+					s.log.Warn("job not held; another replica may run it again", slog.String("job", id), slog.Any("err", err))
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // requeue puts a job cut off at shutdown back at the end of the durable
@@ -293,11 +319,14 @@ func (s *Service) deliverOnce(ctx context.Context, id string, item queued, reply
 	}
 	if first {
 		s.deliver(ctx, item, reply, result)
-	} else {
-		s.log.Info("job already answered; not delivered again", slog.String("job", id))
-		s.observer().JobDone(resultDuplicate)
+		s.ack(ctx, id)
+		return
 	}
+	s.log.Info("job already answered; not delivered again", slog.String("job", id))
+	// Acknowledged before it is reported, so that whoever waits on the
+	// report finds the queue without it.
 	s.ack(ctx, id)
+	s.observer().JobDone(resultDuplicate)
 }
 
 func (s *Service) ack(ctx context.Context, id string) {

@@ -33,6 +33,13 @@ type Queue interface {
 	// taken more than claimAfter ago and not acknowledged. It waits up to
 	// block for one to arrive; ok is false when none did.
 	Take(ctx context.Context, consumer string, claimAfter, block time.Duration) (j QueuedJob, ok bool, err error)
+	// Hold tells the queue that consumer still works on job id: no one
+	// else takes it until claimAfter has passed from now. A worker holds a
+	// job that waits long (in line for Graph) so that another replica does
+	// not run it again. Holding a job the consumer no longer holds (another
+	// took it over, or it was acknowledged) changes nothing and is not an
+	// error.
+	Hold(ctx context.Context, consumer, id string) error
 	// Ack removes an answered job. Acknowledging an unknown id is not an error.
 	Ack(ctx context.Context, id string) error
 	// Len returns how many jobs the queue holds: waiting, and taken but
@@ -122,6 +129,21 @@ func (m *Memory) Take(ctx context.Context, consumer string, claimAfter, block ti
 			return QueuedJob{}, false, fmt.Errorf("store: take job: %w", ctx.Err())
 		}
 	}
+}
+
+// Hold implements Queue.
+func (m *Memory) Hold(ctx context.Context, consumer, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx, "hold job"); err != nil {
+		return err
+	}
+	for i := range m.queue.jobs {
+		if j := &m.queue.jobs[i]; j.id == id && j.consumer == consumer && !j.taken.IsZero() {
+			j.taken = m.now()
+		}
+	}
+	return nil
 }
 
 // Ack implements Queue.

@@ -130,6 +130,28 @@ func (r *Redis) ensureGroup(ctx context.Context) error {
 
 func isNoGroup(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOGROUP") }
 
+// holdScript resets a pending job's idle time (XCLAIM … JUSTID with no
+// minimum idle time), but only while KEYS[1]'s group still lists it under
+// ARGV[2]: a plain XCLAIM would take back a job another consumer has
+// rightly claimed since.
+var holdScript = redis.NewScript(`
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if #p == 1 and p[1][2] == ARGV[2] then
+	redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+	return 1
+end
+return 0
+`)
+
+// Hold implements Queue.
+func (r *Redis) Hold(ctx context.Context, consumer, id string) error {
+	err := holdScript.Run(ctx, r.c, []string{r.keys.jobs()}, jobGroup, consumer, id).Err()
+	if err != nil && !isNoGroup(err) {
+		return fmt.Errorf("store: hold job: %w", err)
+	}
+	return nil
+}
+
 // Ack implements Queue with XACK and XDEL in one transaction.
 func (r *Redis) Ack(ctx context.Context, id string) error {
 	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {

@@ -24,6 +24,7 @@ var queueTests = []struct {
 	{"QueueCap", testQueueCap},
 	{"QueueWaits", testQueueWaits},
 	{"QueueClaimsAbandoned", testQueueClaimsAbandoned},
+	{"QueueHold", testQueueHold},
 	{"QueueConcurrent", testQueueConcurrent},
 }
 
@@ -185,6 +186,57 @@ func testQueueClaimsAbandoned(t *testing.T, s store.Store) {
 		t.Errorf("acknowledged job taken again: %q", j.Payload)
 	}
 	for _, c := range []string{"alive", "third", "never-seen"} {
+		if err := s.Leave(t.Context(), c); err != nil {
+			t.Errorf("Leave(%s): %v", c, err)
+		}
+	}
+}
+
+// testQueueHold: a job is claimed claimAfter after its consumer last took
+// or held it; a hold by any other consumer changes nothing.
+func testQueueHold(t *testing.T, s store.Store) {
+	claimAfter := ttl(s)
+	push(t, s, "long")
+	j, ok := take(t, s, "busy", claimAfter)
+	if !ok {
+		t.Fatal("Take returned no job")
+	}
+	claim := func(consumer string) bool {
+		t.Helper()
+		got, ok := take(t, s, consumer, claimAfter)
+		if ok && got.ID != j.ID {
+			t.Fatalf("%s claimed %q (id %s); want the held job %s", consumer, got.Payload, got.ID, j.ID)
+		}
+		return ok
+	}
+	// A consumer that does not hold the job cannot keep it.
+	elapse(s, claimAfter*6/10)
+	if err := s.Hold(t.Context(), "stranger", j.ID); err != nil {
+		t.Fatalf("Hold by a consumer that does not hold the job: %v", err)
+	}
+	// Sleeping only ever lasts longer, so on real time too the job has
+	// been idle at least claimAfter*11/10 here.
+	elapse(s, claimAfter/2)
+	if !claim("other") {
+		t.Fatal("a stranger's hold kept the job from being claimed")
+	}
+	// Its consumer keeps it: claimAfter counts from the last hold.
+	elapse(s, claimAfter*6/10)
+	if err := s.Hold(t.Context(), "other", j.ID); err != nil {
+		t.Fatalf("Hold: %v", err)
+	}
+	elapse(s, claimAfter*6/10)
+	if claim("third") {
+		t.Fatalf("job taken %v after its consumer took it and %v after it held it; want none", claimAfter*12/10, claimAfter*6/10)
+	}
+	elapse(s, claimAfter/2)
+	if !claim("third") {
+		t.Fatal("held job not claimed once claimAfter passed since the hold")
+	}
+	if err := s.Ack(t.Context(), j.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"busy", "other", "third", "stranger"} {
 		if err := s.Leave(t.Context(), c); err != nil {
 			t.Errorf("Leave(%s): %v", c, err)
 		}
