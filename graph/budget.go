@@ -88,18 +88,24 @@ func (c *Client) admit(ctx context.Context, p part) error {
 	return c.sleep(ctx, c.reserve(ctx, p), p)
 }
 
+// progressOf is where a request of part p that waits d stands in line:
+// how many of the part's requests go before it, at the part's rate.
+func progressOf(d time.Duration, p part) diagnosis.Progress {
+	l := partLimits[p]
+	ahead := 0
+	if l.limit > 0 {
+		ahead = int(d / (l.period / time.Duration(l.limit)))
+	}
+	return diagnosis.Progress{Ahead: ahead, Wait: d}
+}
+
 // sleep waits d for a request of part p, reporting a long wait.
 func (c *Client) sleep(ctx context.Context, d time.Duration, p part) error {
 	if d <= 0 {
 		return nil
 	}
 	if d > progressAfter {
-		l := partLimits[p]
-		ahead := 0
-		if l.limit > 0 {
-			ahead = int(d / (l.period / time.Duration(l.limit)))
-		}
-		diagnosis.ReportProgress(ctx, diagnosis.Progress{Ahead: ahead, Wait: d})
+		diagnosis.ReportProgress(ctx, progressOf(d, p))
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()

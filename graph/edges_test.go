@@ -411,3 +411,45 @@ func (b *fixedBudget) Reserve(_ context.Context, key string, _ int, _ time.Durat
 	b.wait = 0
 	return w, nil
 }
+
+// A check that shares another check's sign-in read waits as long as that
+// one, and is told its place in line too.
+func TestSharedReadReportsProgress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tenant := loadTenant(t, "scenarios/p11-non-interactive.json")
+		srv := graphtest.NewInMemory(t, tenant)
+		c := newClient(t, srv, nil, func(cfg *graph.Config) {
+			cfg.Budget = &fixedBudget{wait: 45 * time.Second}
+			cfg.Timeout = 20 * time.Second
+		})
+		id := tenant.UserID("megan@contoso.com")
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			reported [2][]diagnosis.Progress
+		)
+		for i := range 2 {
+			wg.Go(func() {
+				ctx := diagnosis.WithProgress(t.Context(), func(p diagnosis.Progress) {
+					mu.Lock()
+					reported[i] = append(reported[i], p)
+					mu.Unlock()
+				})
+				snap, err := c.Snapshot(ctx, week(id))
+				if err != nil || len(snap.SignIns) != 4 {
+					t.Errorf("check %d: %d sign-ins, %v", i, len(snap.SignIns), err)
+				}
+			})
+			synctest.Wait() // the first check leads the read; the second joins it
+		}
+		wg.Wait()
+		if n := srv.SignInReads(id); n != 1 {
+			t.Errorf("%d sign-in reads, want the one both checks share", n)
+		}
+		for i, got := range reported {
+			if len(got) == 0 || got[0].Wait != 45*time.Second || got[0].Ahead != 22 {
+				t.Errorf("check %d was told %+v; want a 45 s wait with 22 reads ahead", i, got)
+			}
+		}
+	})
+}

@@ -1,6 +1,11 @@
 package graph
 
-import "sync"
+import (
+	"sync"
+	"time"
+
+	"github.com/onboard-check/onboard-check/diagnosis"
+)
 
 // flight coalesces concurrent reads of the same thing within one process:
 // the first caller of a key leads and reads; the others wait for what it
@@ -16,6 +21,26 @@ type flightCall struct {
 	done chan struct{}
 	val  any
 	err  error
+
+	// booked is closed once the leader has its turn in the tenant's
+	// budget: then ahead and at say where the shared read stands in line.
+	booked chan struct{}
+	once   sync.Once
+	ahead  int
+	at     time.Time // when the leader's read may go
+}
+
+// book publishes the leader's place in line to the followers.
+func (c *flightCall) book(ahead int, at time.Time) {
+	c.once.Do(func() {
+		c.ahead, c.at = ahead, at
+		close(c.booked)
+	})
+}
+
+// turn returns the leader's place in line as progress at now, once booked.
+func (c *flightCall) turn(now time.Time) diagnosis.Progress {
+	return diagnosis.Progress{Ahead: c.ahead, Wait: c.at.Sub(now)}
 }
 
 // join returns the call in flight for key, and whether the caller leads it
@@ -29,7 +54,7 @@ func (f *flight) join(key string) (*flightCall, bool) {
 	if c, ok := f.m[key]; ok {
 		return c, false
 	}
-	c := &flightCall{done: make(chan struct{})}
+	c := &flightCall{done: make(chan struct{}), booked: make(chan struct{})}
 	f.m[key] = c
 	return c, true
 }

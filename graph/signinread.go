@@ -68,6 +68,7 @@ func (r *run) planSignIns(ctx context.Context, id string) *signInPlan {
 		part = partSignIns
 	}
 	d := c.reserve(ctx, part)
+	p.call.book(progressOf(d, part).Ahead, time.Now().Add(d))
 	if err := c.sleep(ctx, d, part); err != nil {
 		p.err = err
 		c.flights.finish(p.key, p.call, signInRead{}, err)
@@ -103,14 +104,24 @@ func (p *signInPlan) collect(queue, ctx context.Context, r *run, id string, res 
 	case p.err != nil:
 		return signInRead{err: p.err}
 	case !p.lead:
-		select {
-		case <-p.call.done:
-			if p.call.err != nil {
-				return signInRead{err: p.call.err}
+		// A follower waits as long as its leader: it is told the leader's
+		// place in line, as the leader is.
+		booked := p.call.booked
+		for {
+			select {
+			case <-booked:
+				booked = nil
+				if pr := p.call.turn(time.Now()); pr.Wait > progressAfter {
+					diagnosis.ReportProgress(queue, pr)
+				}
+			case <-p.call.done:
+				if p.call.err != nil {
+					return signInRead{err: p.call.err}
+				}
+				return r.window(p.call.val.(signInRead))
+			case <-queue.Done():
+				return signInRead{err: context.Cause(queue)}
 			}
-			return r.window(p.call.val.(signInRead))
-		case <-queue.Done():
-			return signInRead{err: context.Cause(queue)}
 		}
 	}
 	read := r.readSignIns(ctx, id, res)
