@@ -262,6 +262,13 @@ func TestMessagesComplete(t *testing.T) {
 			t.Errorf("catalog lacks %q", k)
 		}
 	}
+	// Every state a policy can be shown in has its words.
+	for _, st := range []diagnosis.PolicyState{diagnosis.PolicyEnabled, diagnosis.PolicyDisabled,
+		diagnosis.PolicyReportOnly, diagnosis.PolicyMissing} {
+		if !m.Has("en", "state."+string(st)) {
+			t.Errorf("catalog lacks state.%s", st)
+		}
+	}
 }
 
 // policySource counts what whatif reads: it must re-read policies alone,
