@@ -120,6 +120,8 @@ func graphErrorKey(err error) string {
 		return "cli.graph_credentials"
 	case errors.Is(err, graph.ErrUnreachable):
 		return "cli.graph_unreachable"
+	case errors.Is(err, graph.ErrThrottled):
+		return "cli.graph_throttled"
 	}
 	var api *graph.APIError
 	if errors.As(err, &api) {

@@ -210,6 +210,10 @@ func classify(err error) string {
 		return "failure.credentials"
 	case errors.Is(err, graph.ErrUnreachable):
 		return "failure.unreachable"
+	case errors.Is(err, graph.ErrThrottled):
+		return "failure.throttled"
+	case errors.Is(err, graph.ErrDenied):
+		return "failure.denied"
 	}
 	return ""
 }

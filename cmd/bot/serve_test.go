@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +19,9 @@ import (
 	"time"
 
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
+	"github.com/onboard-check/onboard-check/graph"
 	"github.com/onboard-check/onboard-check/graph/graphtest"
+	"github.com/onboard-check/onboard-check/handlers"
 )
 
 // started is a running serve: its public and metrics base URLs.
@@ -508,5 +511,34 @@ func TestServeCountsGraphFailures(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("no %s:\n%s\n%s", want, grepLines(body, "onboard_graph"), srv.logs.String())
 		}
+	}
+}
+
+// TestClassifyGraphFailures: each way Graph can fail the whole check has
+// its own words for the requester, in both languages.
+func TestClassifyGraphFailures(t *testing.T) {
+	t.Parallel()
+	msgs, err := handlers.Messages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sentinel, want := range map[error]string{
+		graph.ErrCredentials: "failure.credentials",
+		graph.ErrUnreachable: "failure.unreachable",
+		graph.ErrThrottled:   "failure.throttled",
+		graph.ErrDenied:      "failure.denied",
+	} {
+		got := classify(fmt.Errorf("read user: %w", sentinel))
+		if got != want {
+			t.Errorf("classify(%v) = %q, want %q", sentinel, got, want)
+		}
+		for _, lang := range []string{"en", "nl"} {
+			if !msgs.Has(lang, want) {
+				t.Errorf("catalog %s lacks %q", lang, want)
+			}
+		}
+	}
+	if got := classify(errors.New("something else")); got != "" {
+		t.Errorf("classify(unexpected) = %q, want it left to the incident path", got)
 	}
 }
