@@ -192,31 +192,3 @@ func TestDecodeRejectsNonGraphJSON(t *testing.T) {
 		}
 	}
 }
-
-// FuzzToSignIn feeds arbitrary JSON through the sign-in decoder into domain
-// sign-ins: it may fail, never panic, and every condition arrives as a
-// name. Seeds: testdata/fuzz/FuzzToSignIn.
-func FuzzToSignIn(f *testing.F) {
-	f.Add(readTestdata(f, "signins.json"))
-	f.Add([]byte(`{"value":[{"status":{"errorCode":"x"},"createdDateTime":"yesterday"}]}`))
-	f.Add([]byte(`{"value":[null,{"appliedConditionalAccessPolicies":[null,{"result":"somethingNew"}]}]}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		signIns, _, err := decodeSignIns(body)
-		if err != nil {
-			return
-		}
-		for _, s := range signIns {
-			_ = s.Failed()
-			for _, p := range s.AppliedPolicies {
-				for _, c := range append(p.ConditionsSatisfied, p.ConditionsNotSatisfied...) {
-					if c == "" || c == "none" {
-						t.Errorf("sign-in %q: condition %q is not a name", s.ID, c)
-					}
-				}
-			}
-		}
-		if _, _, err := decodePolicies(body); err == nil {
-			_, _, _ = decodeLocations(body)
-		}
-	})
-}

@@ -2,27 +2,17 @@ package graph
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
+
+	"github.com/onboard-check/onboard-check/internal/graphjson"
 )
 
-// decodeObject decodes a Graph JSON object into v with encoding/json: the
-// bodies whose enums matter (sign-ins, policies, authentication strengths)
-// are read into our own types so that every value arrives as Graph sent it.
-func decodeObject(body []byte, v any) error {
-	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
-		return errors.New("decode graph JSON: not a JSON object")
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("decode graph JSON: %w", err)
-	}
-	return nil
-}
+// decodeObject decodes a Graph JSON object into v with encoding/json.
+var decodeObject = graphjson.DecodeObject
 
 // decode runs a Graph JSON body through the SDK's deserializer. It reads
 // users, memberships and named locations, whose models hold no enum a
@@ -61,12 +51,4 @@ func str(p *string) string {
 func boolean(p *bool) bool { return p != nil && *p }
 
 // nonEmpty drops empty strings, so that [""] reads as nothing.
-func nonEmpty(v []string) []string {
-	var out []string
-	for _, s := range v {
-		if strings.TrimSpace(s) != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+var nonEmpty = graphjson.NonEmpty

@@ -1,58 +1,15 @@
 package graph
 
 import (
-	"bytes"
 	"encoding/json"
-	"math/bits"
-	"strconv"
 	"strings"
 	"testing"
 )
 
 // Every decoder of Graph JSON is fuzzed: it may fail, never panic, and
 // never invent a value. Seeds are Microsoft's documented bodies, in
-// testdata/fuzz/<Target>/ and below.
-
-// FuzzDecodePolicies: an unknown grant control is never read as block.
-func FuzzDecodePolicies(f *testing.F) {
-	f.Add(readTestdata(f, "policies.json"))
-	f.Add(readTestdata(f, "policies_unknown_enums.json"))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		policies, _, err := decodePolicies(body)
-		if err != nil {
-			return
-		}
-		for _, p := range policies {
-			if p.Grant == nil {
-				continue
-			}
-			for _, c := range p.Grant.BuiltInControls {
-				if c == "block" && !bytes.Contains(body, []byte("block")) {
-					t.Errorf("policy %q reads a block control the body does not hold", p.ID)
-				}
-			}
-		}
-	})
-}
-
-// FuzzFlagNames: a flags value becomes names, none of them empty or
-// "none", one per bit of a number.
-func FuzzFlagNames(f *testing.F) {
-	for _, s := range []string{`"application,users"`, `3`, `"136"`, `"none"`, `0`, `null`, `"minor,moderate"`, `18446744073709551615`, `"a,,b"`} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		names := flagNames(raw, conditionNames)
-		for _, n := range names {
-			if strings.TrimSpace(n) == "" || strings.EqualFold(n, "none") {
-				t.Errorf("flagNames(%q) = %q holds %q", raw, names, n)
-			}
-		}
-		if v, err := strconv.ParseUint(strings.TrimSpace(string(raw)), 10, 64); err == nil && len(names) != bits.OnesCount64(v) {
-			t.Errorf("flagNames(%q) = %d names, want %d", raw, len(names), bits.OnesCount64(v))
-		}
-	})
-}
+// testdata/fuzz/<Target>/ and below. The sign-in and policy decoders are
+// fuzzed where they live, in internal/graphjson.
 
 // FuzzDecodeObjects covers the single-object and directory decoders:
 // authentication strength, per-user MFA state, security defaults, user,

@@ -65,9 +65,12 @@ var noNetwork = []string{"net", "net/http/", "net/rpc/", "net/smtp", "os/exec", 
 // SDK they fake.
 var rules = map[string]rule{
 	our("diagnosis"):      {stdBan: noNetwork, testMay: []string{our("diagnosis/demo")}},
-	our("diagnosis/demo"): {may: []string{our("diagnosis")}, stdBan: noNetwork},
+	our("diagnosis/demo"): {may: []string{our("diagnosis"), our("internal/graphjson")}, stdBan: noNetwork},
+	// internal/graphjson is the one decoder of Graph's sign-in and policy
+	// JSON, shared by graph and the sample tenant: pure, like diagnosis.
+	our("internal/graphjson"): {may: []string{our("diagnosis")}, stdBan: noNetwork},
 	our("graph"): {
-		may: []string{our("diagnosis"), azureCore, azureIdentity, msgraph, msgraphCore, xSync, xTime,
+		may: []string{our("diagnosis"), our("internal/graphjson"), azureCore, azureIdentity, msgraph, msgraphCore, xSync, xTime,
 			"github.com/microsoft/kiota-abstractions-go/", "github.com/microsoft/kiota-serialization-json-go/"},
 		testMay: []string{our("graph/graphtest"), our("diagnosis/demo")},
 	},
@@ -260,6 +263,11 @@ func TestCheckLayout(t *testing.T) {
 		{"tests keep the adapter rule", pkg{Path: our("adapters/teams"), TestImports: []string{our("adapters/slack/slacktest")}}, "(tests) imports"},
 		{"the Graph SDK, transitively", pkg{Path: our("store"), Imports: []string{our("diagnosis")}, Deps: []string{our("diagnosis"), msgraph + "models"}}, "Graph SDK"},
 		{"the Graph SDK in graph", pkg{Path: our("graph"), Imports: []string{msgraph + "models"}, Deps: []string{msgraph + "models"}}, ""},
+		{"graphjson may read into diagnosis", pkg{Path: our("internal/graphjson"), Imports: []string{our("diagnosis"), "encoding/json"}}, ""},
+		{"graphjson never speaks HTTP", pkg{Path: our("internal/graphjson"), Imports: []string{"net/http"}}, "bans"},
+		{"graphjson never depends on the Graph SDK", pkg{Path: our("internal/graphjson"), Imports: []string{our("diagnosis")}, Deps: []string{our("diagnosis"), msgraph + "models"}}, "Graph SDK"},
+		{"graphjson imports no other package of ours", pkg{Path: our("internal/graphjson"), Imports: []string{our("graph")}}, "does not allow"},
+		{"the sample tenant may use graphjson", pkg{Path: our("diagnosis/demo"), Imports: []string{our("internal/graphjson")}}, ""},
 		{"cmd/bot wires everything", pkg{Path: our("cmd/bot"), Imports: []string{our("graph"), "github.com/anything/at/all"}, Deps: []string{msgraph}}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

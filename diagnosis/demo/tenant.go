@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onboard-check/onboard-check/diagnosis"
+	"github.com/onboard-check/onboard-check/internal/graphjson"
 )
 
 // Tenant is a small Entra tenant held in memory: the directory, the
@@ -93,17 +94,16 @@ func Parse(b []byte, now time.Time) (*Tenant, error) {
 		t.roles[strings.ToLower(r.ID)] = diagnosis.Role{ID: r.ID, DisplayName: r.DisplayName, RoleTemplateID: r.RoleTemplateID}
 	}
 	for _, p := range w.Policies {
-		t.policies = append(t.policies, p.toPolicy())
+		t.policies = append(t.policies, graphjson.ToPolicy(p))
 	}
 	for _, l := range w.NamedLocations {
 		t.locations = append(t.locations, l.toNamedLocation())
 	}
 	for i, s := range w.SignIns {
-		si, err := s.toSignIn(now)
-		if err != nil {
+		if err := absoluteTimes(&s, now); err != nil {
 			return nil, fmt.Errorf("parse tenant: sign-in %d: %w", i, err)
 		}
-		t.signIns = append(t.signIns, si)
+		t.signIns = append(t.signIns, graphjson.ToSignIn(s))
 	}
 	return t, nil
 }

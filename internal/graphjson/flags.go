@@ -1,4 +1,4 @@
-package graph
+package graphjson
 
 import (
 	"bytes"
@@ -7,23 +7,23 @@ import (
 	"strings"
 )
 
-// conditionNames are the members of Graph's flags enum
+// ConditionNames are the members of Graph's flags enum
 // conditionalAccessConditions in bit order, as its CSDL defines them:
 // none is 0, application 1, users 2, devicePlatform 4 and so on. Sign-in
 // logs carry conditionsSatisfied and conditionsNotSatisfied either as that
 // number or as the comma-separated member names ("application,users").
 // https://learn.microsoft.com/graph/api/resources/appliedconditionalaccesspolicy?view=graph-rest-beta
-var conditionNames = []string{
+var ConditionNames = []string{
 	"application", "users", "devicePlatform", "location", "clientType", "signInRisk", "userRisk",
 	"time", "deviceState", "client", "ipAddressSeenByAzureAD", "ipAddressSeenByResourceProvider",
 	"unknownFutureValue", "servicePrincipals", "servicePrincipalRisk", "authenticationFlows", "insiderRisk",
 }
 
-// flagNames reads a flags value that arrives as a JSON number, a numeric
+// FlagNames reads a flags value that arrives as a JSON number, a numeric
 // string or a comma-separated list of names. Names are kept verbatim (an
 // unknown member stays itself); a bit without a name becomes "bit:N" so
 // that nothing is dropped silently. "none" and 0 are no names at all.
-func flagNames(raw json.RawMessage, names []string) []string {
+func FlagNames(raw json.RawMessage, names []string) []string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil

@@ -1,4 +1,4 @@
-package graph
+package graphjson
 
 import (
 	"encoding/json"
@@ -10,17 +10,19 @@ import (
 	"github.com/onboard-check/onboard-check/diagnosis"
 )
 
-// signInPage is one page of /auditLogs/signIns, v1.0 or beta, decoded from
-// the raw JSON into our own types. The SDK's models are not used here: they
-// turn an enum value they do not know into the enum's first member and drop
-// beta-only properties. Every enum is a string here and stays verbatim.
+// SignInPage is one page of /auditLogs/signIns, v1.0 or beta. The SDK's
+// models are not used here: they turn an enum value they do not know into
+// the enum's first member and drop beta-only properties. Every enum is a
+// string here and stays verbatim.
 // https://learn.microsoft.com/graph/api/resources/signin?view=graph-rest-beta
-type signInPage struct {
-	NextLink string        `json:"@odata.nextLink"`
-	Value    []*signInWire `json:"value"`
+type SignInPage struct {
+	NextLink string    `json:"@odata.nextLink"`
+	Value    []*SignIn `json:"value"`
 }
 
-type signInWire struct {
+// SignIn is one signIn record. CreatedDateTime and the authentication
+// steps' times stay strings: ToSignIn parses them with ParseTime.
+type SignIn struct {
 	ID                      string   `json:"id"`
 	CreatedDateTime         string   `json:"createdDateTime"`
 	UserID                  string   `json:"userId"`
@@ -38,7 +40,7 @@ type signInWire struct {
 	SignInEventTypes        []string `json:"signInEventTypes"`
 
 	Status struct {
-		ErrorCode         lenientInt `json:"errorCode"`
+		ErrorCode         LenientInt `json:"errorCode"`
 		FailureReason     string     `json:"failureReason"`
 		AdditionalDetails string     `json:"additionalDetails"`
 	} `json:"status"`
@@ -64,7 +66,7 @@ type signInWire struct {
 	RiskEventTypes        []string `json:"riskEventTypes"`
 	RiskEventTypesV2      []string `json:"riskEventTypes_v2"`
 
-	AppliedPolicies []appliedPolicyWire `json:"appliedConditionalAccessPolicies"`
+	AppliedPolicies []AppliedPolicy `json:"appliedConditionalAccessPolicies"`
 
 	// Evidence (beta, some also v1.0).
 	AuthenticationDetails []struct {
@@ -91,9 +93,9 @@ type signInWire struct {
 	} `json:"networkLocationDetails"`
 }
 
-// appliedPolicyWire is an appliedConditionalAccessPolicy.
+// AppliedPolicy is an appliedConditionalAccessPolicy.
 // https://learn.microsoft.com/graph/api/resources/appliedconditionalaccesspolicy?view=graph-rest-beta
-type appliedPolicyWire struct {
+type AppliedPolicy struct {
 	ID                          string          `json:"id"`
 	DisplayName                 string          `json:"displayName"`
 	EnforcedGrantControls       []string        `json:"enforcedGrantControls"`
@@ -102,8 +104,8 @@ type appliedPolicyWire struct {
 	ConditionsSatisfied         json.RawMessage `json:"conditionsSatisfied"`
 	ConditionsNotSatisfied      json.RawMessage `json:"conditionsNotSatisfied"`
 	SessionControlsNotSatisfied []string        `json:"sessionControlsNotSatisfied"`
-	IncludeRulesSatisfied       []ruleWire      `json:"includeRulesSatisfied"`
-	ExcludeRulesSatisfied       []ruleWire      `json:"excludeRulesSatisfied"`
+	IncludeRulesSatisfied       []Rule          `json:"includeRulesSatisfied"`
+	ExcludeRulesSatisfied       []Rule          `json:"excludeRulesSatisfied"`
 	AuthenticationStrength      *struct {
 		ID          string `json:"authenticationStrengthId"`
 		DisplayName string `json:"displayName"`
@@ -111,32 +113,33 @@ type appliedPolicyWire struct {
 	} `json:"authenticationStrength"`
 }
 
-// ruleWire is a conditionalAccessRuleSatisfied; the condition is one member
+// Rule is a conditionalAccessRuleSatisfied; the condition is one member
 // of the conditionalAccessConditions flags, by name or number.
-type ruleWire struct {
+type Rule struct {
 	Condition json.RawMessage `json:"conditionalAccessCondition"`
 	Rule      string          `json:"ruleSatisfied"`
 }
 
-// decodeSignIns decodes one page of a sign-in log, v1.0 or beta.
-func decodeSignIns(body []byte) ([]diagnosis.SignIn, string, error) {
-	var page signInPage
-	if err := decodeObject(body, &page); err != nil {
+// DecodeSignIns decodes one page of a sign-in log, v1.0 or beta.
+func DecodeSignIns(body []byte) ([]diagnosis.SignIn, string, error) {
+	var page SignInPage
+	if err := DecodeObject(body, &page); err != nil {
 		return nil, "", fmt.Errorf("decode sign-ins: %w", err)
 	}
 	out := make([]diagnosis.SignIn, 0, len(page.Value))
 	for _, w := range page.Value {
 		if w != nil {
-			out = append(out, toSignIn(*w))
+			out = append(out, ToSignIn(*w))
 		}
 	}
 	return out, page.NextLink, nil
 }
 
-func toSignIn(w signInWire) diagnosis.SignIn {
+// ToSignIn converts a signIn record into the domain's sign-in.
+func ToSignIn(w SignIn) diagnosis.SignIn {
 	s := diagnosis.SignIn{
 		ID:                      w.ID,
-		CreatedDateTime:         parseTime(w.CreatedDateTime),
+		CreatedDateTime:         ParseTime(w.CreatedDateTime),
 		UserID:                  w.UserID,
 		UserPrincipalName:       w.UserPrincipalName,
 		UserDisplayName:         w.UserDisplayName,
@@ -148,7 +151,7 @@ func toSignIn(w signInWire) diagnosis.SignIn {
 		ClientAppUsed:           w.ClientAppUsed,
 		CorrelationID:           w.CorrelationID,
 		ConditionalAccessStatus: w.ConditionalAccessStatus,
-		EventTypes:              nonEmpty(w.SignInEventTypes),
+		EventTypes:              NonEmpty(w.SignInEventTypes),
 		ErrorCode:               int(w.Status.ErrorCode),
 		FailureReason:           w.Status.FailureReason,
 		AdditionalDetails:       w.Status.AdditionalDetails,
@@ -166,7 +169,7 @@ func toSignIn(w signInWire) diagnosis.SignIn {
 		RiskLevelAggregated:   w.RiskLevelAggregated,
 		RiskLevelDuringSignIn: w.RiskLevelDuringSignIn,
 		RiskState:             w.RiskState,
-		RiskEventTypes:        nonEmpty(w.RiskEventTypesV2),
+		RiskEventTypes:        NonEmpty(w.RiskEventTypesV2),
 	}
 	// isInteractive is absent from some beta records; the event types say it.
 	switch {
@@ -180,7 +183,7 @@ func toSignIn(w signInWire) diagnosis.SignIn {
 		}
 	}
 	if len(s.RiskEventTypes) == 0 {
-		s.RiskEventTypes = nonEmpty(w.RiskEventTypes)
+		s.RiskEventTypes = NonEmpty(w.RiskEventTypes)
 	}
 	for _, p := range w.AppliedPolicies {
 		s.AppliedPolicies = append(s.AppliedPolicies, toAppliedPolicy(p))
@@ -189,12 +192,12 @@ func toSignIn(w signInWire) diagnosis.SignIn {
 	return s
 }
 
-func toAppliedPolicy(p appliedPolicyWire) diagnosis.AppliedPolicy {
+func toAppliedPolicy(p AppliedPolicy) diagnosis.AppliedPolicy {
 	a := diagnosis.AppliedPolicy{
 		ID:                      p.ID,
 		DisplayName:             p.DisplayName,
-		EnforcedGrantControls:   nonEmpty(p.EnforcedGrantControls),
-		EnforcedSessionControls: nonEmpty(p.EnforcedSessionControls),
+		EnforcedGrantControls:   NonEmpty(p.EnforcedGrantControls),
+		EnforcedSessionControls: NonEmpty(p.EnforcedSessionControls),
 		// Verbatim, reportOnlyFailure and reportOnlyInterrupted included:
 		// the request sends Prefer: include-unknown-enum-members.
 		Result: p.Result,
@@ -203,9 +206,9 @@ func toAppliedPolicy(p appliedPolicyWire) diagnosis.AppliedPolicy {
 	return a
 }
 
-// parseTime reads a DateTimeOffset; a value Graph would never send is the
+// ParseTime reads a DateTimeOffset; a value Graph would never send is the
 // zero time rather than a failed page.
-func parseTime(s string) time.Time {
+func ParseTime(s string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
 	if err != nil {
 		return time.Time{}
@@ -213,17 +216,17 @@ func parseTime(s string) time.Time {
 	return t.UTC()
 }
 
-// lenientInt reads a JSON number or a numeric string; anything else is 0,
+// LenientInt reads a JSON number or a numeric string; anything else is 0,
 // so that one odd record does not cost the whole page.
-type lenientInt int
+type LenientInt int
 
-func (n *lenientInt) UnmarshalJSON(b []byte) error {
+func (n *LenientInt) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(strings.TrimSpace(string(b)), `"`)
 	v, err := strconv.Atoi(s)
 	if err != nil {
 		*n = 0
 		return nil
 	}
-	*n = lenientInt(v)
+	*n = LenientInt(v)
 	return nil
 }
