@@ -107,15 +107,27 @@ func (s *Service) Enqueue(ctx context.Context, job Job, route []byte) error {
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	depth, err := s.store.Push(ctx, b)
+	_, err = s.store.Push(ctx, b)
 	switch {
 	case errors.Is(err, store.ErrQueueFull):
 		return ErrQueueFull
 	case err != nil:
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	s.observer().JobQueued(depth)
+	s.reportDepth(ctx)
 	return nil
+}
+
+// reportDepth tells the observer how many jobs the queue holds. Reports
+// are made one at a time, each reading the depth after the change it
+// follows, so the last report is the queue's depth now even when a worker
+// finishes a job while it is being enqueued.
+func (s *Service) reportDepth(ctx context.Context) {
+	s.depthMu.Lock()
+	defer s.depthMu.Unlock()
+	if n, err := s.store.Len(context.WithoutCancel(ctx)); err == nil {
+		s.observer().JobQueued(n)
+	}
 }
 
 // Timing of the workers' loop.
@@ -170,9 +182,7 @@ func (s *Service) Work(ctx context.Context) error {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			s.runQueued(jobsCtx, j)
-			if n, err := s.store.Len(jobsCtx); err == nil {
-				s.observer().JobQueued(n)
-			}
+			s.reportDepth(jobsCtx)
 		})
 	}
 	s.stopping.Store(true)

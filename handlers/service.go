@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -60,6 +61,7 @@ type Service struct {
 	consumer   string      // this process's name in the job queue
 	stopping   atomic.Bool // Work stopped taking jobs
 	deliverers deliverers
+	depthMu    sync.Mutex // orders the queue depth reports
 }
 
 // NewService wires the engine, a snapshot source and the store. It makes
