@@ -27,6 +27,17 @@ const (
 	CodeCAPolicyApplies       FindingCode = "ca_policy_applies"
 	CodeTokenExpired          FindingCode = "token_expired"
 	CodeUnknownError          FindingCode = "unknown_error"
+	// CodeCAAuthStrengthUnregistered: a policy demands an authentication
+	// strength and the account has no registered method of that strength.
+	CodeCAAuthStrengthUnregistered FindingCode = "ca_authentication_strength_unregistered"
+	// CodeMandatoryMFA: Microsoft's mandatory MFA for Azure management
+	// (Azure portal, Entra and Intune admin centers; Azure CLI, Azure
+	// PowerShell and other Resource Manager clients) stopped a sign-in that
+	// no Conditional Access policy explains.
+	CodeMandatoryMFA FindingCode = "mandatory_mfa_required"
+	// CodeSecurityDefaults: security defaults are on in the tenant; what
+	// they demand of the account.
+	CodeSecurityDefaults FindingCode = "security_defaults_enabled"
 )
 
 // Microsoft Learn pages that findings cite.
@@ -58,56 +69,62 @@ type codeInfo struct {
 	UserLink bool
 	// Lookup adds Microsoft's error lookup page for the finding's AADSTS code.
 	Lookup bool
-	// KB is true when a failed sign-in's AADSTS code leads to the finding
-	// through the knowledge base; false for findings that other rules raise
-	// (policy evaluation, report-only results, the account's state).
-	KB bool
+	// OwnText marks a finding whose own text explains the failure better
+	// than the knowledge base's explanation of its error code (which the
+	// finding then leaves out, quoting the log's failure reason instead).
+	OwnText bool
 }
 
 // codeTable lists every finding code, in the order of docs/finding-codes.md.
 var codeTable = []codeInfo{
-	{Code: CodeCABlock, Severity: SeverityCritical, CA: true, KB: true,
+	{Code: CodeCABlock, Severity: SeverityCritical, CA: true,
 		Learn: []string{learnTroubleshoot, learnWhatIf}},
-	{Code: CodeCAMFARequired, Severity: SeverityCritical, CA: true, KB: true,
+	{Code: CodeCAMFARequired, Severity: SeverityCritical, CA: true,
 		Learn: []string{learn + "identity/conditional-access/policy-admin-mfa", learn + "identity/authentication/howto-mfa-userdevicesettings"}},
-	{Code: CodeMFARegistration, Severity: SeverityCritical, CA: true, UserLink: true, KB: true,
+	{Code: CodeMFARegistration, Severity: SeverityCritical, CA: true, UserLink: true,
 		Learn: []string{learn + "identity/authentication/howto-registration-mfa-sspr-combined", learn + "identity/authentication/howto-authentication-temporary-access-pass"}},
-	{Code: CodeCACompliantDevice, Severity: SeverityCritical, CA: true, KB: true,
+	{Code: CodeCACompliantDevice, Severity: SeverityCritical, CA: true,
 		Learn: []string{learn + "identity/conditional-access/policy-all-users-device-compliance", "https://learn.microsoft.com/intune/intune-service/protect/device-compliance-get-started"}},
-	{Code: CodeCADomainJoinedDevice, Severity: SeverityCritical, CA: true, KB: true,
+	{Code: CodeCADomainJoinedDevice, Severity: SeverityCritical, CA: true,
 		Learn: []string{learn + "identity/devices/how-to-hybrid-join", learn + "identity/devices/troubleshoot-hybrid-join-windows-current"}},
-	{Code: CodeCAApprovedApp, Severity: SeverityCritical, CA: true, KB: true,
+	{Code: CodeCAApprovedApp, Severity: SeverityCritical, CA: true,
 		Learn: []string{learn + "identity/conditional-access/policy-all-users-approved-app-or-app-protection"}},
-	{Code: CodeCAOtherControl, Severity: SeverityCritical, CA: true, KB: true,
+	{Code: CodeCAOtherControl, Severity: SeverityCritical, CA: true,
 		Learn: []string{learnTroubleshoot, learnWhatIf}},
-	{Code: CodeAccountDisabled, Severity: SeverityCritical, UserLink: true, KB: true,
+	{Code: CodeAccountDisabled, Severity: SeverityCritical, UserLink: true,
 		Learn: []string{learnUserProfile}},
-	{Code: CodeAccountLocked, Severity: SeverityCritical, UserLink: true, KB: true,
+	{Code: CodeAccountLocked, Severity: SeverityCritical, UserLink: true,
 		Learn: []string{learn + "identity/authentication/howto-password-smart-lockout"}},
-	{Code: CodePasswordExpired, Severity: SeverityCritical, UserLink: true, KB: true,
+	{Code: CodePasswordExpired, Severity: SeverityCritical, UserLink: true,
 		Learn: []string{learnSSPR, learnResetPwd}},
-	{Code: CodeInvalidCredentials, Severity: SeverityWarning, KB: true,
+	{Code: CodeInvalidCredentials, Severity: SeverityWarning,
 		Learn: []string{learnSSPR, learnResetPwd}},
-	{Code: CodeConsentRequired, Severity: SeverityCritical, KB: true,
+	{Code: CodeConsentRequired, Severity: SeverityCritical,
 		Learn: []string{learn + "identity/enterprise-apps/grant-admin-consent"}},
-	{Code: CodeAppAssignmentRequired, Severity: SeverityCritical, KB: true,
+	{Code: CodeAppAssignmentRequired, Severity: SeverityCritical,
 		Learn: []string{learn + "identity/enterprise-apps/assign-user-or-group-access-portal"}},
-	{Code: CodeRiskBlocked, Severity: SeverityCritical, KB: true,
+	{Code: CodeRiskBlocked, Severity: SeverityCritical,
 		Learn: []string{learn + "id-protection/howto-identity-protection-remediate-unblock"}},
-	{Code: CodeUserNotFound, Severity: SeverityCritical, KB: true,
+	{Code: CodeUserNotFound, Severity: SeverityCritical,
 		Learn: []string{learnUserProfile}},
-	{Code: CodeSessionExpired, Severity: SeverityWarning, KB: true,
+	{Code: CodeSessionExpired, Severity: SeverityWarning,
 		Learn: []string{learnRefreshToken, learnCAE}},
-	{Code: CodeCASignInFrequency, Severity: SeverityWarning, KB: true,
+	{Code: CodeCASignInFrequency, Severity: SeverityWarning,
 		Learn: []string{learn + "identity/conditional-access/concept-session-lifetime"}},
 	{Code: CodeCAReportOnlyFailure, Severity: SeverityWarning,
 		Learn: []string{learn + "identity/conditional-access/concept-conditional-access-report-only"}},
 	{Code: CodeCAPolicyApplies, Severity: SeverityWarning,
 		Learn: []string{learnTroubleshoot, learnWhatIf}},
-	{Code: CodeTokenExpired, Severity: SeverityInfo, KB: true,
+	{Code: CodeTokenExpired, Severity: SeverityInfo,
 		Learn: []string{learnRefreshToken, learnCAE}},
-	{Code: CodeUnknownError, Severity: SeverityWarning, Lookup: true, KB: true,
+	{Code: CodeUnknownError, Severity: SeverityWarning, Lookup: true,
 		Learn: []string{learn + "identity-platform/reference-error-codes"}},
+	{Code: CodeCAAuthStrengthUnregistered, Severity: SeverityCritical, CA: true, UserLink: true, OwnText: true,
+		Learn: []string{learn + "identity/authentication/concept-authentication-strengths", learn + "identity/authentication/howto-authentication-temporary-access-pass", learn + "identity/authentication/how-to-enable-passkey-fido2"}},
+	{Code: CodeMandatoryMFA, Severity: SeverityCritical, UserLink: true,
+		Learn: []string{learn + "identity/authentication/concept-mandatory-multifactor-authentication", learn + "identity/authentication/howto-authentication-temporary-access-pass"}},
+	{Code: CodeSecurityDefaults, Severity: SeverityInfo,
+		Learn: []string{learn + "fundamentals/security-defaults"}},
 }
 
 // codeIndex finds a row of codeTable by code.

@@ -12,6 +12,12 @@ import (
 var raisedByRules = map[diagnosis.FindingCode]bool{
 	diagnosis.CodeCAReportOnlyFailure: true,
 	diagnosis.CodeCAPolicyApplies:     true,
+	// the log's authentication strength result, not its error code
+	diagnosis.CodeCAAuthStrengthUnregistered: true,
+	// an MFA failure on Azure management that no policy explains
+	diagnosis.CodeMandatoryMFA: true,
+	// the tenant's setting
+	diagnosis.CodeSecurityDefaults: true,
 }
 
 // TestCodeTable holds every finding code to its texts in every language,

@@ -126,6 +126,10 @@ const (
 	WarnMembershipsUnavailable WarningCode = "memberships_unavailable"
 	WarnNoSignInsInWindow      WarningCode = "no_sign_ins_in_window"
 	WarnPartialSignIns         WarningCode = "partial_sign_ins"
+	// WarnConditionUnreadable names a policy whose applying to the account
+	// depends on something the bot cannot read (insider risk, an app or
+	// device filter, an authentication context, a guest's home tenant).
+	WarnConditionUnreadable WarningCode = "condition_unreadable"
 )
 
 // Warning says what the diagnosis could not see. A source fills Reason (a

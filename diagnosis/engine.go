@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -131,6 +132,11 @@ type group struct {
 	resolved  bool
 	never     bool // a standing condition that a later success does not lift
 	condition string
+	// source names what demanded MFA when it was not Conditional Access:
+	// "security_defaults" or "per_user_mfa".
+	source string
+	// managed marks a Microsoft-managed policy's report-only failure.
+	managed bool
 }
 
 func (d *run) t(key string, args ...string) string { return d.e.text.T(d.lang, key, args...) }
@@ -169,6 +175,7 @@ func (d *run) diagnose() Diagnosis {
 	d.accountState()
 	d.resolve()
 	d.proactive()
+	d.securityDefaults()
 
 	if d.snap.SignInsRead && len(d.signIns) == 0 {
 		d.warn(Warning{Code: WarnNoSignInsInWindow})
@@ -196,11 +203,22 @@ func (d *run) diagnose() Diagnosis {
 	if !d.snap.SignInsRead && !d.snap.PoliciesRead {
 		out.Verdict = VerdictUnknown
 	}
+	incomplete := d.snap.SignInsIncomplete && out.Verdict == VerdictHealthy
+	if d.snap.SignInsIncomplete {
+		d.warn(Warning{Code: WarnPartialSignIns, Reason: "incomplete"})
+	}
+	if incomplete {
+		// Part of the log was not read: nothing found is not "healthy".
+		out.Verdict = VerdictUnknown
+	}
 	if out.Verdict == VerdictHealthy {
 		out.Findings = append(out.Findings, d.finding(&group{code: CodeTokenExpired}, u))
 	}
 	sortFindings(out.Findings)
 	out.Summary = d.summary(out, u)
+	if incomplete {
+		out.Summary = d.t("summary.incomplete", "user", u.UserPrincipalName)
+	}
 	out.Warnings = append(out.Warnings, d.warnings...)
 	return out
 }
@@ -208,7 +226,7 @@ func (d *run) diagnose() Diagnosis {
 // warn adds a warning once per code and reason, rendering its message.
 func (d *run) warn(w Warning) {
 	for _, have := range d.warnings {
-		if have.Code == w.Code && have.Reason == w.Reason {
+		if have.Code == w.Code && have.Reason == w.Reason && maps.Equal(have.Args, w.Args) {
 			return
 		}
 	}

@@ -51,9 +51,24 @@ type Request struct {
 	Platform      string // android, iOS, windows, macOS, linux, windowsPhone
 	IP            string
 	Country       string // two-letter code
-	// UserRisk and SignInRisk are Identity Protection levels; empty is none.
+	// UserRisk and SignInRisk are Identity Protection levels (none, low,
+	// medium, high); empty means unknown, and a policy with a risk
+	// condition then depends on it.
 	UserRisk   string
 	SignInRisk string
+	// TransferMethod is how authentication was handed over: none,
+	// deviceCodeFlow or authenticationTransfer; empty means unknown.
+	TransferMethod string
+	// HomeTenant is the tenant id the user comes from, when the sign-in log
+	// says (it differs from the resource tenant for a guest); empty means
+	// unknown.
+	HomeTenant string
+	// CrossTenantAccessType is the log's crossTenantAccessType (b2bCollaboration,
+	// b2bDirectConnect, serviceProvider…); empty means unknown.
+	CrossTenantAccessType string
+	// Device is the device of a sign-in as the log recorded it; nil means
+	// unknown (a future sign-in). A device without DeviceID is unregistered.
+	Device *Device
 }
 
 // name returns the display name of a group or role template id.
@@ -65,10 +80,26 @@ func (r Request) name(id string) string {
 }
 
 // NewRequest is the evaluator's view of the snapshot's user, before the
-// app, client, platform and location of a sign-in are filled in.
+// app, client, platform and location of a sign-in are filled in. Like the
+// What If tool it assumes a sign-in without risk and without device code
+// or authentication transfer; set UserRisk, SignInRisk and TransferMethod
+// to "" where they are unknown. The home tenant comes from the newest
+// sign-in that names one.
 func NewRequest(snap Snapshot) Request {
 	r := Request{User: snap.User, Groups: map[string]bool{}, RoleTemplates: map[string]bool{},
-		MembershipsKnown: snap.MembershipsRead, Names: map[string]string{}}
+		MembershipsKnown: snap.MembershipsRead, Names: map[string]string{},
+		UserRisk: "none", SignInRisk: "none", TransferMethod: "none"}
+	var newest *SignIn
+	for i := range snap.SignIns {
+		s := &snap.SignIns[i]
+		if s.HomeTenantID != "" && (snap.User == nil || strings.EqualFold(s.UserID, snap.User.ID)) &&
+			(newest == nil || s.CreatedDateTime.After(newest.CreatedDateTime)) {
+			newest = s
+		}
+	}
+	if newest != nil {
+		r.HomeTenant, r.CrossTenantAccessType = newest.HomeTenantID, newest.CrossTenantAccessType
+	}
 	for _, g := range snap.Groups {
 		r.Groups[strings.ToLower(g.ID)] = true
 		r.Names[strings.ToLower(g.ID)] = g.DisplayName
@@ -86,6 +117,10 @@ type Condition struct {
 	Match  Match
 	Reason string // catalog key under "why."
 	Args   []string
+	// Unknown names what the bot cannot read that the condition depends on
+	// (see the unknown* constants); set only with MatchMaybe. A policy with
+	// such a condition is never reported as applying.
+	Unknown string
 }
 
 // Evaluation is one policy judged against one Request.
@@ -125,53 +160,33 @@ func (e *Evaluator) Evaluate(p Policy, r Request) Evaluation {
 		ev.Conditions = append(ev.Conditions, Condition{Name: "state", Match: MatchNo, Reason: "why.disabled"})
 		return ev
 	}
-	if p.Conditions.ClientApps != nil && len(p.Conditions.ClientApps.IncludeServicePrincipals) > 0 {
+	if workloadOnly(p.Conditions) {
 		ev.Conditions = append(ev.Conditions, Condition{Name: "users", Match: MatchNo, Reason: "why.workload_identities"})
 		return ev
 	}
+	c := p.Conditions
 	ev.Conditions = []Condition{
-		e.users(p.Conditions.Users, r),
-		e.applications(p.Conditions.Applications, r),
-		clientAppTypes(p.Conditions.ClientAppTypes, r),
-		platforms(p.Conditions.Platforms, r),
-		e.locationCondition(p.Conditions.Locations, r),
-		devices(p.Conditions.Devices),
-		risk(p.Conditions.UserRisk, p.Conditions.SignInRisk, r),
+		e.users(c.Users, r),
+		e.applications(c.Applications, r),
+		clientAppTypes(c.ClientAppTypes, r),
+		platforms(c.Platforms, r),
+		e.locationCondition(c.Locations, r),
+		devices(c.Devices, r),
+		risk(c.UserRisk, c.SignInRisk, r),
+	}
+	// Conditions most policies lack are judged only where present, so that
+	// an explanation names what the policy actually holds.
+	if c.AuthenticationFlows != nil && len(c.AuthenticationFlows.TransferMethods) > 0 {
+		ev.Conditions = append(ev.Conditions, authenticationFlows(c.AuthenticationFlows, r))
+	}
+	if len(c.InsiderRisk) > 0 {
+		ev.Conditions = append(ev.Conditions, insiderRisk(c.InsiderRisk))
 	}
 	ev.Match = MatchYes
 	for _, c := range ev.Conditions {
 		ev.Match = min(ev.Match, c.Match)
 	}
 	return ev
-}
-
-// guestKind classifies the user for includeGuestsOrExternalUsers.
-func guestKind(u *User) string {
-	ext := strings.Contains(strings.ToUpper(u.UserPrincipalName), "#EXT#")
-	switch {
-	case strings.EqualFold(u.UserType, "Guest") && ext:
-		return "b2bCollaborationGuest"
-	case strings.EqualFold(u.UserType, "Guest"):
-		return "internalGuest"
-	case ext:
-		return "b2bCollaborationMember"
-	}
-	return ""
-}
-
-// guestMatch reports whether the guest condition covers the user.
-func guestMatch(g *GuestCondition, u *User) Match {
-	if g == nil {
-		return MatchNo
-	}
-	kind := guestKind(u)
-	if kind == "" || !slices.ContainsFunc(g.Types, func(t string) bool { return strings.EqualFold(strings.TrimSpace(t), kind) }) {
-		return MatchNo
-	}
-	if g.AllTenants || kind == "internalGuest" {
-		return MatchYes
-	}
-	return MatchMaybe // the home tenant of the guest is not known here
 }
 
 func containsFold(list []string, s string) bool {
@@ -198,11 +213,12 @@ func (e *Evaluator) users(c UserConditions, r Request) Condition {
 		cond.Reason = "why.user_excluded"
 		return cond
 	}
-	if containsFold(c.ExcludeUsers, "GuestsOrExternalUsers") && guestKind(u) != "" {
+	if containsFold(c.ExcludeUsers, "GuestsOrExternalUsers") && guestKind(u, r) != "" {
 		cond.Reason = "why.guest_excluded"
 		return cond
 	}
-	if m := guestMatch(c.ExcludeGuests, u); m == MatchYes {
+	excludeGuest := guestMatch(c.ExcludeGuests, u, r)
+	if excludeGuest == MatchYes {
 		cond.Reason = "why.guest_excluded"
 		return cond
 	}
@@ -223,6 +239,9 @@ func (e *Evaluator) users(c UserConditions, r Request) Condition {
 		if unknownExclusion {
 			cond.Match = MatchMaybe
 		}
+		if excludeGuest == MatchMaybe {
+			cond.Match, cond.Reason, cond.Args, cond.Unknown = MatchMaybe, "why.guest_tenant_unknown", nil, unknownGuestTenant
+		}
 		return cond
 	}
 	switch {
@@ -233,12 +252,14 @@ func (e *Evaluator) users(c UserConditions, r Request) Condition {
 		return include("why.all_users")
 	case containsFold(c.IncludeUsers, u.ID):
 		return include("why.user_included")
-	case containsFold(c.IncludeUsers, "GuestsOrExternalUsers") && guestKind(u) != "":
+	case containsFold(c.IncludeUsers, "GuestsOrExternalUsers") && guestKind(u, r) != "":
 		return include("why.guest_included")
 	}
-	if m := guestMatch(c.IncludeGuests, u); m != MatchNo {
+	if m := guestMatch(c.IncludeGuests, u, r); m != MatchNo {
 		cond = include("why.guest_included")
-		cond.Match = min(cond.Match, m)
+		if m == MatchMaybe {
+			cond.Match, cond.Reason, cond.Unknown = MatchMaybe, "why.guest_tenant_unknown", unknownGuestTenant
+		}
 		return cond
 	}
 	if g, ok := anyIn(c.IncludeGroups, r.Groups); ok {
@@ -270,6 +291,14 @@ func (e *Evaluator) appMatches(entry, appID string) bool {
 func (e *Evaluator) applications(c AppConditions, r Request) Condition {
 	cond := Condition{Name: "applications"}
 	if len(c.IncludeApplications) == 0 {
+		if len(c.IncludeAuthContexts) > 0 {
+			// An app asks for an authentication context (a PIM role
+			// activation, a sensitive SharePoint site) when it wants
+			// step-up; nothing tells the bot in advance whether it will.
+			cond.Match, cond.Reason, cond.Unknown = MatchMaybe, "why.auth_context", unknownAuthContext
+			cond.Args = []string{"contexts", strings.Join(c.IncludeAuthContexts, ", ")}
+			return cond
+		}
 		cond.Reason = "why.user_actions_only"
 		return cond
 	}
@@ -289,13 +318,28 @@ func (e *Evaluator) applications(c AppConditions, r Request) Condition {
 		cond.Reason = "why.apps_none"
 		return cond
 	}
+	filter := c.ApplicationFilter
+	if filter != nil && strings.TrimSpace(filter.Rule) == "" {
+		filter = nil
+	}
 	for _, app := range r.Apps {
 		for _, x := range c.IncludeApplications {
 			if e.appMatches(x, app) {
 				cond.Match, cond.Reason, cond.Args = MatchYes, "why.app_included", []string{"app", e.appName(app), "target", x}
+				// An exclude filter on custom security attributes may
+				// still take the app out; the bot cannot read them.
+				if filter != nil && strings.EqualFold(filter.Mode, "exclude") {
+					cond.Match, cond.Reason, cond.Unknown = MatchMaybe, "why.app_filter", unknownAppFilter
+					cond.Args = []string{"app", e.appName(app), "rule", filter.Rule}
+				}
 				return cond
 			}
 		}
+	}
+	if filter != nil && strings.EqualFold(filter.Mode, "include") {
+		cond.Match, cond.Reason, cond.Unknown = MatchMaybe, "why.app_filter", unknownAppFilter
+		cond.Args = []string{"app", e.appName(r.Apps[0]), "rule", filter.Rule}
+		return cond
 	}
 	cond.Reason = "why.app_not_targeted"
 	return cond
@@ -472,30 +516,4 @@ func (e *Evaluator) describeLocations(c *LocationConditions) string {
 		}
 	}
 	return strings.Join(names, ", ")
-}
-
-func devices(c *DeviceConditions) Condition {
-	if c == nil || c.FilterRule == "" {
-		return Condition{Name: "devices", Match: MatchYes, Reason: "why.device_any"}
-	}
-	return Condition{Name: "devices", Match: MatchMaybe, Reason: "why.device_filter", Args: []string{"rule", c.FilterRule}}
-}
-
-func risk(userLevels, signInLevels []string, r Request) Condition {
-	cond := Condition{Name: "risk", Match: MatchYes, Reason: "why.risk_any"}
-	check := func(levels []string, have string) bool {
-		if len(levels) == 0 {
-			return true
-		}
-		if have == "" {
-			have = "none"
-		}
-		return containsFold(levels, have)
-	}
-	if !check(userLevels, r.UserRisk) || !check(signInLevels, r.SignInRisk) {
-		cond.Match, cond.Reason = MatchNo, "why.risk_not_met"
-	} else if len(userLevels)+len(signInLevels) > 0 {
-		cond.Reason = "why.risk_met"
-	}
-	return cond
 }

@@ -168,9 +168,65 @@ func TestEvaluate(t *testing.T) {
 		{"device filter", policy(func(p *diagnosis.Policy) {
 			p.Conditions.Devices = &diagnosis.DeviceConditions{FilterMode: "exclude", FilterRule: `device.trustType -eq "ServerAD"`}
 		}), nil, diagnosis.MatchMaybe},
-		{"risk policy, no risk", policy(func(p *diagnosis.Policy) { p.Conditions.SignInRisk = []string{"high"} }), nil, diagnosis.MatchNo},
+		{"risk policy, no risk", policy(func(p *diagnosis.Policy) { p.Conditions.SignInRisk = []string{"high"} }),
+			func(r *diagnosis.Request) { r.SignInRisk = "none" }, diagnosis.MatchNo},
+		{"risk policy, risk unknown", policy(func(p *diagnosis.Policy) { p.Conditions.SignInRisk = []string{"high"} }), nil, diagnosis.MatchMaybe},
+		{"user risk policy, user not at risk", policy(func(p *diagnosis.Policy) { p.Conditions.UserRisk = []string{"high"} }),
+			func(r *diagnosis.Request) { r.UserRisk = "none" }, diagnosis.MatchNo},
+		{"service principal risk: workload identities only", policy(func(p *diagnosis.Policy) {
+			p.Conditions.ServicePrincipalRisk = []string{"high"}
+		}), func(r *diagnosis.Request) { r.SignInRisk, r.UserRisk = "high", "high" }, diagnosis.MatchNo},
+		{"device code policy, browser sign-in", policy(func(p *diagnosis.Policy) {
+			p.Conditions.AuthenticationFlows = &diagnosis.AuthenticationFlows{TransferMethods: []string{"deviceCodeFlow"}}
+		}), func(r *diagnosis.Request) { r.TransferMethod = "none" }, diagnosis.MatchNo},
+		{"device code policy, device code sign-in", policy(func(p *diagnosis.Policy) {
+			p.Conditions.AuthenticationFlows = &diagnosis.AuthenticationFlows{TransferMethods: []string{"deviceCodeFlow", "authenticationTransfer"}}
+		}), func(r *diagnosis.Request) { r.TransferMethod = "deviceCodeFlow" }, diagnosis.MatchYes},
+		{"device code policy, flow unknown", policy(func(p *diagnosis.Policy) {
+			p.Conditions.AuthenticationFlows = &diagnosis.AuthenticationFlows{TransferMethods: []string{"deviceCodeFlow"}}
+		}), nil, diagnosis.MatchMaybe},
+		{"insider risk", policy(func(p *diagnosis.Policy) { p.Conditions.InsiderRisk = []string{"elevated"} }), nil, diagnosis.MatchMaybe},
+		{"authentication context", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Applications = diagnosis.AppConditions{IncludeAuthContexts: []string{"c1"}}
+		}), nil, diagnosis.MatchMaybe},
+		{"app filter exclude, app included", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Applications.ApplicationFilter = &diagnosis.Filter{Mode: "exclude", Rule: `CustomSecurityAttribute.Eng_Project -eq "Baker"`}
+		}), nil, diagnosis.MatchMaybe},
+		{"app filter include, app not listed", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Applications = diagnosis.AppConditions{IncludeApplications: []string{exoID},
+				ApplicationFilter: &diagnosis.Filter{Mode: "include", Rule: `CustomSecurityAttribute.Eng_Project -eq "Baker"`}}
+		}), nil, diagnosis.MatchMaybe},
+		{"app filter exclude, app not listed", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Applications = diagnosis.AppConditions{IncludeApplications: []string{exoID},
+				ApplicationFilter: &diagnosis.Filter{Mode: "exclude", Rule: `CustomSecurityAttribute.Eng_Project -eq "Baker"`}}
+		}), nil, diagnosis.MatchNo},
+		{"device filter include, unregistered device, positive operator", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Devices = &diagnosis.DeviceConditions{FilterMode: "include", FilterRule: `device.isCompliant -eq True`}
+		}), func(r *diagnosis.Request) { r.Device = &diagnosis.Device{} }, diagnosis.MatchNo},
+		{"device filter include, unregistered device, negative operator", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Devices = &diagnosis.DeviceConditions{FilterMode: "include", FilterRule: `device.trustType -ne "ServerAD"`}
+		}), func(r *diagnosis.Request) { r.Device = &diagnosis.Device{} }, diagnosis.MatchYes},
+		{"device filter exclude, unregistered device", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Devices = &diagnosis.DeviceConditions{FilterMode: "exclude", FilterRule: `device.trustType -eq "ServerAD"`}
+		}), func(r *diagnosis.Request) { r.Device = &diagnosis.Device{} }, diagnosis.MatchYes},
+		{"device filter exclude, hybrid joined device", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Devices = &diagnosis.DeviceConditions{FilterMode: "exclude", FilterRule: `device.trustType -eq "ServerAD" -or device.isCompliant -eq True`}
+		}), func(r *diagnosis.Request) {
+			r.Device = &diagnosis.Device{DeviceID: "d1", TrustType: "Hybrid Azure AD joined"}
+		}, diagnosis.MatchNo},
+		{"device filter on an attribute the log lacks", policy(func(p *diagnosis.Policy) {
+			p.Conditions.Devices = &diagnosis.DeviceConditions{FilterMode: "include", FilterRule: `device.extensionAttribute1 -eq "PAW"`}
+		}), func(r *diagnosis.Request) { r.Device = &diagnosis.Device{DeviceID: "d1"} }, diagnosis.MatchMaybe},
 		{"risk policy, high risk", policy(func(p *diagnosis.Policy) { p.Conditions.SignInRisk = []string{"high", "medium"} }),
 			func(r *diagnosis.Request) { r.SignInRisk = "high" }, diagnosis.MatchYes},
+		{"guest of an enumerated tenant, home tenant in the log", guestPolicy, func(r *diagnosis.Request) {
+			r.User, r.HomeTenant = guestUser(), fabrikamTenant
+		}, diagnosis.MatchYes},
+		{"guest of another tenant", guestPolicy, func(r *diagnosis.Request) {
+			r.User, r.HomeTenant = guestUser(), "00000000-0000-0000-0000-000000000001"
+		}, diagnosis.MatchNo},
+		{"guest, home tenant unknown", guestPolicy, func(r *diagnosis.Request) { r.User = guestUser() }, diagnosis.MatchMaybe},
+		{"member and a guest policy", guestPolicy, nil, diagnosis.MatchNo},
 		{"workload identities", policy(func(p *diagnosis.Policy) {
 			p.Conditions.ClientApps = &diagnosis.ClientAppsConditions{IncludeServicePrincipals: []string{"ServicePrincipalsInMyTenant"}}
 		}), nil, diagnosis.MatchNo},
@@ -229,4 +285,16 @@ func TestPlatformAndClient(t *testing.T) {
 			t.Errorf("ClientAppType(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+const fabrikamTenant = "2f8a5e3c-7b1d-4c9e-a6f0-3d5b8c1e9a27"
+
+// guestPolicy targets B2B collaboration guests from Fabrikam only.
+var guestPolicy = policy(func(p *diagnosis.Policy) {
+	p.Conditions.Users = diagnosis.UserConditions{IncludeGuests: &diagnosis.GuestCondition{
+		Types: []string{"b2bCollaborationGuest", "b2bCollaborationMember"}, TenantIDs: []string{fabrikamTenant}}}
+})
+
+func guestUser() *diagnosis.User {
+	return &diagnosis.User{ID: "g1", UserPrincipalName: "patti_fabrikam.com#EXT#@contoso.onmicrosoft.com", UserType: "Guest", AccountEnabled: true}
 }

@@ -57,6 +57,8 @@ func (e *Engine) ExplainPolicy(snap Snapshot, q Query, policyID, lang string) (P
 	p := snap.Policies[i]
 	ev := NewEvaluator(e.apps, snap.NamedLocations)
 	r := NewRequest(snap)
+	// A future sign-in: its risk and how it authenticates are unknown.
+	r.UserRisk, r.SignInRisk, r.TransferMethod = "", "", ""
 	apps := e.apps.Onboarding()
 	if q.App != "" {
 		if a, ok := e.apps.Lookup(q.App); ok {

@@ -2,6 +2,7 @@ package diagnosis
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -50,10 +51,12 @@ func (d *run) request(s *SignIn) Request {
 	r.ClientAppType = ClientAppType(s.ClientAppUsed)
 	r.Platform = Platform(s.Device.OperatingSystem)
 	r.IP, r.Country = s.IPAddress, s.Location.CountryOrRegion
-	r.SignInRisk = s.RiskLevelDuringSignIn
-	if r.SignInRisk == "hidden" {
-		r.SignInRisk = ""
+	r.SignInRisk, r.UserRisk = signInRisk(s), userRisk(s)
+	r.TransferMethod = transferMethod(s)
+	if s.HomeTenantID != "" {
+		r.HomeTenant, r.CrossTenantAccessType = s.HomeTenantID, s.CrossTenantAccessType
 	}
+	r.Device = &s.Device
 	return r
 }
 
@@ -97,12 +100,105 @@ func (d *run) failures() {
 		if code == CodeUserNotFound || code == CodeTokenExpired {
 			continue // the account exists; an expired token is the default advice
 		}
+		// An authentication strength the account cannot satisfy at all
+		// needs a method registered, not another attempt.
+		if isCA(code) && strengthUnregistered(failed) {
+			code = CodeCAAuthStrengthUnregistered
+		}
 		var b blame
-		if isCA(code) {
+		source := mfaSource(s, d.snap)
+		switch {
+		case isCA(code) && source != "" && len(failed) == 0 && (code == CodeCAMFARequired || code == CodeMFARegistration):
+			// Security defaults or per-user MFA asked, not a policy.
+			b = blame{ids: "source:" + source}
+		case isCA(code):
 			b = d.blamePolicies(code, s, failed)
 		}
-		d.add(code, s, b)
+		if code == CodeCAMFARequired && len(b.refs) == 0 && source == "" && azureManagement(s) {
+			code = CodeMandatoryMFA
+		}
+		g := d.add(code, s, b)
+		if strings.HasPrefix(b.ids, "source:") {
+			g.source = source
+		}
 	}
+}
+
+// strengthUnregistered reports whether a failed policy's authentication
+// strength result says the account has no method that satisfies it.
+func strengthUnregistered(failed []AppliedPolicy) bool {
+	for _, p := range failed {
+		if p.AuthenticationStrength == nil {
+			continue
+		}
+		switch strings.ToLower(p.AuthenticationStrength.Result) {
+		case "cannotsatisfy", "cannotsatisfyduetocombinationconfiguration",
+			"singleregistrationrequired", "multipleregistrationsrequired":
+			return true
+		}
+	}
+	return false
+}
+
+// mfaSource names what demanded MFA when it was not Conditional Access:
+// "security_defaults" or "per_user_mfa", from the sign-in's
+// authenticationRequirementPolicies, else from the tenant's settings; ""
+// when Conditional Access or nothing known asked.
+func mfaSource(s *SignIn, snap Snapshot) string {
+	ca := false
+	for _, p := range s.AuthenticationRequirementPolicies {
+		switch strings.ToLower(p.RequirementProvider) {
+		case "securitydefaults", "mfaregistrationrequiredbysecuritydefaults":
+			return "security_defaults"
+		case "user":
+			return "per_user_mfa"
+		case "v1conditionalaccess", "multiconditionalaccess", "v1conditionalaccessdependency",
+			"v1conditionalaccesspolicyidrequested", "mfaregistrationrequiredbymulticonditionalaccess", "authenticationstrengths":
+			ca = true
+		}
+	}
+	if ca || len(s.AuthenticationRequirementPolicies) > 0 {
+		return ""
+	}
+	if snap.SecurityDefaults != nil && snap.SecurityDefaults.Enabled {
+		return "security_defaults"
+	}
+	switch strings.ToLower(snap.PerUserMFAState) {
+	case "enabled", "enforced":
+		return "per_user_mfa"
+	}
+	return ""
+}
+
+// Apps under Microsoft's mandatory MFA for Azure: phase 1 the Azure portal
+// (whose app id the Entra and Intune admin centers share), phase 2 Azure
+// CLI, Azure PowerShell and every client of Azure Resource Manager.
+const (
+	appAzurePortal      = "c44b4083-3bb0-49c1-b47d-974e53cbdf3c"
+	appAzureCLI         = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+	appAzurePowerShell  = "1950a258-227b-4e31-a9cf-717495945fc2"
+	appServiceManagment = "797f4846-ba00-4fd7-ba43-dac1f8f63013"
+)
+
+// azureManagement reports whether a sign-in is to an app under Microsoft's
+// mandatory MFA for Azure.
+func azureManagement(s *SignIn) bool {
+	for _, id := range []string{s.AppID, s.ResourceID} {
+		switch strings.ToLower(id) {
+		case appAzurePortal, appAzureCLI, appAzurePowerShell, appServiceManagment:
+			return true
+		}
+	}
+	return false
+}
+
+// mandatoryPhase is 1 for the portals, 2 for command-line and other
+// Resource Manager clients.
+func mandatoryPhase(appID string) int {
+	if strings.EqualFold(appID, appAzurePortal) {
+		return 1
+	}
+	return 2
 }
 
 // risky reports whether Identity Protection flagged the sign-in or its user.
@@ -146,7 +242,10 @@ func (d *run) blamePolicies(code FindingCode, s *SignIn, failed []AppliedPolicy)
 	}
 	r := d.request(s)
 	// Sign-ins repeat from the same apps and places: judge each once.
-	key := strings.Join(append([]string{string(code), r.ClientAppType, r.Platform, r.IP, r.Country, r.SignInRisk}, r.Apps...), "|")
+	dev := r.Device
+	key := strings.Join(append([]string{string(code), r.ClientAppType, r.Platform, r.IP, r.Country, r.SignInRisk,
+		r.UserRisk, r.TransferMethod, r.HomeTenant, r.CrossTenantAccessType,
+		dev.DeviceID, dev.DisplayName, dev.TrustType, strconv.FormatBool(dev.IsCompliant)}, r.Apps...), "|")
 	if b, ok := d.blamed[key]; ok {
 		return b
 	}

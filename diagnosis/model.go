@@ -147,6 +147,10 @@ const (
 	PolicyEnabled    PolicyState = "enabled"
 	PolicyDisabled   PolicyState = "disabled"
 	PolicyReportOnly PolicyState = "enabledForReportingButNotEnforced"
+	// PolicyMissing is not Graph's: the sign-in log names the policy but
+	// the tenant's policy list lacks it (deleted, renamed, or hidden from
+	// the app by missing permissions).
+	PolicyMissing PolicyState = "missing"
 )
 
 // Policy is a Conditional Access policy.

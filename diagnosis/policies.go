@@ -31,7 +31,13 @@ func (d *run) ref(id, name string, controls []string) PolicyRef {
 	for _, c := range controls {
 		norm = append(norm, normalizeControl(c))
 	}
-	return PolicyRef{ID: id, DisplayName: name, State: PolicyEnabled, Controls: norm}
+	state := PolicyEnabled // the log says it was enforced then
+	if d.snap.PoliciesRead {
+		// Deleted, renamed, or hidden from the app: say so, never "on".
+		state = PolicyMissing
+		d.warn(Warning{Code: WarnPoliciesUnavailable, Reason: "policy_missing", Args: map[string]string{"policy": name, "id": id}})
+	}
+	return PolicyRef{ID: id, DisplayName: name, State: state, Controls: norm}
 }
 
 func nonNil(s []string) []string {
@@ -54,8 +60,13 @@ func (d *run) reportOnly() {
 			g := byPolicy[strings.ToLower(p.ID)]
 			if g == nil {
 				ref := d.ref(p.ID, p.DisplayName, p.EnforcedGrantControls)
-				ref.State = PolicyReportOnly
+				if ref.State != PolicyMissing {
+					ref.State = PolicyReportOnly
+				}
 				g = &group{code: CodeCAReportOnlyFailure, policies: []PolicyRef{ref}, never: true, appID: s.AppID, appName: s.AppDisplayName}
+				if tp, ok := d.policyByID(p.ID); ok && tp.ManagedByMicrosoft {
+					g.managed = true
+				}
 				byPolicy[strings.ToLower(p.ID)] = g
 				d.groups = append(d.groups, g)
 				quoted[g] = map[string]bool{}
@@ -84,6 +95,7 @@ func (d *run) onboardingRequests() []Request {
 		r := d.base
 		r.Apps = appIDs(a)
 		r.ClientAppType = "browser"
+		r.UserRisk, r.SignInRisk, r.TransferMethod = "", "", ""
 		out = append(out, r)
 	}
 	d.requests = out
@@ -91,23 +103,35 @@ func (d *run) onboardingRequests() []Request {
 }
 
 // appliesToOnboarding evaluates p against the onboarding requests and
-// returns the best match with its evaluation.
+// returns the best match with its evaluation. The user and the app must be
+// targeted for certain; only what a future sign-in brings (location,
+// platform) may be open, never something the bot cannot read.
 func (d *run) appliesToOnboarding(p Policy) (Evaluation, bool) {
-	var best Evaluation
-	found := false
+	ev, ok, _ := d.onboardingEval(p)
+	return ev, ok
+}
+
+// onboardingEval is appliesToOnboarding that also names the first
+// condition the bot cannot read (see warnsUnknown) on which the policy's
+// applying to the user depends.
+func (d *run) onboardingEval(p Policy) (best Evaluation, found bool, unknown string) {
 	reqs := d.onboardingRequests()
-	// The user and the app must be targeted for certain; only what a
-	// future sign-in brings (location, platform, device) may be open.
 	// Judging the user first spares evaluating every app.
-	if len(reqs) == 0 || d.ev.users(p.Conditions.Users, reqs[0]).Match != MatchYes {
-		return best, false
+	if len(reqs) == 0 || d.ev.users(p.Conditions.Users, reqs[0]).Match == MatchNo {
+		return best, false, ""
 	}
 	for _, r := range reqs {
-		if d.ev.applications(p.Conditions.Applications, r).Match != MatchYes {
+		if m := d.ev.applications(p.Conditions.Applications, r); m.Match == MatchNo {
 			continue
 		}
 		ev := d.ev.Evaluate(p, r)
 		if ev.Match == MatchNo {
+			continue
+		}
+		if u := firstUnknown(ev); u != "" {
+			if unknown == "" && condMatch(ev, "users") != MatchNo {
+				unknown = u
+			}
 			continue
 		}
 		if condMatch(ev, "users") != MatchYes || condMatch(ev, "applications") != MatchYes {
@@ -117,7 +141,18 @@ func (d *run) appliesToOnboarding(p Policy) (Evaluation, bool) {
 			best, found = ev, true
 		}
 	}
-	return best, found
+	return best, found, unknown
+}
+
+// firstUnknown names the first condition of ev that depends on something
+// the bot cannot read.
+func firstUnknown(ev Evaluation) string {
+	for _, c := range ev.Conditions {
+		if c.Match == MatchMaybe && c.Unknown != "" {
+			return c.Unknown
+		}
+	}
+	return ""
 }
 
 func condMatch(ev Evaluation, name string) Match {
@@ -225,17 +260,19 @@ func (d *run) proactive() {
 		}
 	}
 	for _, p := range d.snap.Policies {
-		if p.State != PolicyEnabled || len(p.HardControls()) == 0 {
+		if p.State != PolicyEnabled || named[strings.ToLower(p.ID)] || d.metBefore(p.ID) {
 			continue
 		}
-		if named[strings.ToLower(p.ID)] {
+		hard := len(p.HardControls()) > 0
+		if !hard && !warnable(p) {
 			continue
 		}
-		if d.metBefore(p.ID) {
-			continue
+		ev, ok, unknown := d.onboardingEval(p)
+		if warnsUnknown(unknown) {
+			d.warn(Warning{Code: WarnConditionUnreadable, Reason: "condition_" + unknown,
+				Args: map[string]string{"policy": p.DisplayName}})
 		}
-		ev, ok := d.appliesToOnboarding(p)
-		if !ok {
+		if !ok || !hard {
 			continue
 		}
 		var open []string
@@ -264,4 +301,42 @@ func (d *run) metBefore(id string) bool {
 		}
 	}
 	return d.met[strings.ToLower(id)]
+}
+
+// warnable reports whether a policy carries a condition the bot cannot
+// read, so that it deserves a look even without a hard control.
+func warnable(p Policy) bool {
+	c := p.Conditions
+	return len(c.InsiderRisk) > 0 || c.Applications.ApplicationFilter != nil ||
+		len(c.Applications.IncludeAuthContexts) > 0 && len(c.Applications.IncludeApplications) == 0 ||
+		c.Devices != nil && c.Devices.FilterRule != "" ||
+		guestTenantsEnumerated(c.Users.IncludeGuests) || guestTenantsEnumerated(c.Users.ExcludeGuests)
+}
+
+func guestTenantsEnumerated(g *GuestCondition) bool { return g != nil && !g.AllTenants }
+
+// securityDefaults explains what security defaults demand of the account
+// when they are on (the tenant's setting, or, where it was not read, the
+// account's sign-ins in the window naming them): they are not a Conditional
+// Access policy, and no policy list shows them.
+func (d *run) securityDefaults() {
+	g := &group{code: CodeSecurityDefaults, never: true}
+	if sd := d.snap.SecurityDefaults; sd != nil {
+		if sd.Enabled {
+			d.groups = append(d.groups, g)
+		}
+		return
+	}
+	for _, s := range d.signIns {
+		for _, p := range s.AuthenticationRequirementPolicies {
+			switch strings.ToLower(p.RequirementProvider) {
+			case "securitydefaults", "mfaregistrationrequiredbysecuritydefaults":
+				g.signIns = append(g.signIns, s)
+			}
+		}
+	}
+	if len(g.signIns) > 0 {
+		g.signIns = slices.Compact(g.signIns)
+		d.groups = append(d.groups, g)
+	}
 }

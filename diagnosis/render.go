@@ -34,17 +34,34 @@ func (d *run) finding(g *group, u *User) Finding {
 	key := g.code.textKey()
 	f.Title = d.t(key+".title", args...)
 	f.Detail = d.t(key+".detail", args...)
+	if g.source != "" {
+		f.Detail = d.t("detail.mfa_source", args...)
+	}
 	if g.errorCode != 0 {
-		if et, ok := d.e.kb.Text(g.errorCode, d.lang); ok {
+		if et, ok := d.e.kb.Text(g.errorCode, d.lang); ok && !g.code.info().OwnText {
 			f.Detail = d.t("detail.with_code", "detail", f.Detail, "code", strconv.Itoa(g.errorCode), "explanation", et.Explanation)
 			f.Remediation = append(f.Remediation, et.Remediation...)
 		} else {
 			f.Detail = d.t("detail.with_reason", "detail", f.Detail, "code", strconv.Itoa(g.errorCode), "reason", g.reason)
 		}
 	}
-	f.Remediation = append(f.Remediation, d.e.text.List(d.lang, key+".steps", args...)...)
+	if proof := d.proof(g); len(proof) > 0 {
+		f.Detail += " " + strings.Join(proof, " ")
+	}
+	if g.source != "" {
+		// Not a policy: the policy steps do not apply.
+		f.Remediation = append(f.Remediation, d.e.text.List(d.lang, "steps."+g.source, args...)...)
+	} else {
+		f.Remediation = append(f.Remediation, d.e.text.List(d.lang, key+".steps", args...)...)
+	}
 	if len(g.policies) > 0 && d.hasLocationCondition(g.policies) {
 		f.Remediation = append(f.Remediation, d.e.text.List(d.lang, key+".steps_location", args...)...)
+	}
+	if g.managed {
+		f.Remediation = append(f.Remediation, d.e.text.List(d.lang, key+".steps_managed", args...)...)
+	}
+	if g.code == CodeSecurityDefaults && len(d.snap.Roles) > 0 {
+		f.Remediation = append(f.Remediation, d.e.text.List(d.lang, key+".steps_admin", args...)...)
 	}
 	if g.resolved {
 		f.Remediation = append([]string{d.t("step.resolved")}, f.Remediation...)
@@ -78,6 +95,9 @@ func (d *run) args(g *group, u *User) []string {
 	controls = strings.Join(ctlNames, ", ")
 	if policy == "" {
 		policy = d.t("word.unknown_policy")
+		if g.source != "" {
+			policy = d.t("word." + g.source)
+		}
 	}
 	policyLink := PolicyURL("")
 	if len(g.policies) > 0 {
@@ -100,6 +120,11 @@ func (d *run) args(g *group, u *User) []string {
 	if u != nil {
 		user, userID = u.UserPrincipalName, u.ID
 	}
+	strength, _, methods := d.strength(g)
+	phase := ""
+	if g.code == CodeMandatoryMFA {
+		phase = d.t("word.mandatory_phase_" + strconv.Itoa(mandatoryPhase(g.appID)))
+	}
 	condition := g.condition
 	if g.code == CodeCASignInFrequency {
 		if condition == "everyTime" {
@@ -114,6 +139,7 @@ func (d *run) args(g *group, u *User) []string {
 		"user", user, "userLink", UserURL(userID), "signInsLink", entraSignInLogsURL,
 		"locationsLink", entraLocationsURL, "code", strconv.Itoa(g.errorCode), "lookup", LookupURL(g.errorCode),
 		"reason", g.reason, "condition", condition, "frequency", condition,
+		"strength", strength, "methods", methods, "phase", phase,
 	}
 }
 
@@ -146,6 +172,16 @@ func (d *run) ConditionText(c Condition) string {
 func (e *Engine) ConditionText(c Condition, lang string) string {
 	args := slices.Clone(c.Args)
 	for i := 1; i < len(args); i += 2 {
+		if args[i-1] == "levels" {
+			parts := strings.Split(args[i], ", ")
+			for j, p := range parts {
+				if !containsFold(knownLevels, p) {
+					parts[j] = e.text.T(lang, "word.unknown_value", "value", p)
+				}
+			}
+			args[i] = strings.Join(parts, ", ")
+			continue
+		}
 		if args[i-1] != "locations" && args[i-1] != "location" {
 			continue
 		}
@@ -162,3 +198,7 @@ func (e *Engine) ConditionText(c Condition, lang string) string {
 	}
 	return e.text.T(lang, c.Reason, args...)
 }
+
+// knownLevels are the members of Graph's riskLevel and insiderRiskLevel
+// enums; anything else in a policy is shown as "unknown (value)".
+var knownLevels = []string{"low", "medium", "high", "none", "hidden", "minor", "moderate", "elevated"}

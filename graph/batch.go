@@ -44,10 +44,14 @@ const (
 	partLocations
 	partSignIns
 	partBetaSignIns
+	partStrength
+	partSecurityDefaults
+	partRequirements
 )
 
 func (p part) String() string {
-	return [...]string{"user", "memberships", "policies", "named locations", "sign-ins", "non-interactive sign-ins"}[p]
+	return [...]string{"user", "memberships", "policies", "named locations", "sign-ins", "non-interactive sign-ins",
+		"authentication strength", "security defaults", "authentication requirements"}[p]
 }
 
 // call is one idempotent GET.
@@ -56,8 +60,8 @@ type call struct {
 	part   part
 	url    string // absolute
 	prefer bool   // send Prefer: include-unknown-enum-members
-	// admitted is set when the rate limiter already let this call through
-	// (a refused $batch resent as single requests).
+	// admitted is set when the budget already let this call through (its
+	// wait is over, or a refused $batch is resent as single requests).
 	admitted bool
 }
 
@@ -91,10 +95,10 @@ func (p *pending) wait() result {
 
 // start sends calls and returns their pending results by id; each result
 // arrives on its own, so that a slow part holds up only what needs it.
-// Calls on the v1.0 root travel in one JSON $batch (one round trip however
-// many); others, and all of them where $batch is refused, go as parallel
-// single requests. Batch sub-requests answered 429/503 are retried on their
-// own. Every goroutine started is tracked by wg.
+// Calls on the same version root (v1.0 or beta) travel in one JSON $batch,
+// one round trip however many; where $batch is refused they go as parallel
+// single requests. Batch sub-requests answered 429/503/424 are retried on
+// their own. Every goroutine started is tracked by wg.
 // https://learn.microsoft.com/graph/json-batching
 func (c *Client) start(ctx context.Context, calls []call, trips *atomic.Int32, wg *sync.WaitGroup) map[string]*pending {
 	out := make(map[string]*pending, len(calls))
@@ -106,28 +110,55 @@ func (c *Client) start(ctx context.Context, calls []call, trips *atomic.Int32, w
 			p.deliver(r)
 		}
 	}
-	var batched []call
+	byRoot := map[string][]call{}
 	for _, k := range calls {
-		if strings.HasPrefix(k.url, c.v1+"/") && !c.noBatch.Load() && len(batched) < maxBatch {
-			batched = append(batched, k)
+		root := c.rootOf(k.url)
+		if root == "" || c.noBatch.Load() || len(byRoot[root]) == maxBatch {
+			wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 0, 0)) })
 			continue
 		}
-		wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 0, 0)) })
+		// A call whose budget says "wait" does not hold up the others:
+		// it goes alone once its turn comes.
+		if !k.admitted {
+			if d := c.reserve(ctx, k.part); d > 0 {
+				k.admitted = true
+				wg.Go(func() {
+					if err := c.sleep(ctx, d, k.part); err != nil {
+						deliver(k.id, result{err: err})
+						return
+					}
+					deliver(k.id, c.get(ctx, k, trips, 0, 0))
+				})
+				continue
+			}
+			k.admitted = true
+		}
+		byRoot[root] = append(byRoot[root], k)
 	}
-	switch len(batched) {
-	case 0:
-	case 1:
-		k := batched[0]
-		wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 0, 0)) })
-	default:
+	for root, batched := range byRoot {
+		if len(batched) == 1 {
+			k := batched[0]
+			wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 0, 0)) })
+			continue
+		}
 		wg.Go(func() {
-			c.batch(ctx, batched, trips, deliver)
+			c.batch(ctx, root, batched, trips, deliver)
 			for _, k := range batched {
 				deliver(k.id, result{err: fmt.Errorf("batch response lacks request %s", k.id)})
 			}
 		})
 	}
 	return out
+}
+
+// rootOf returns the version root (v1.0 or beta) a URL is under, or "".
+func (c *Client) rootOf(u string) string {
+	for _, root := range []string{c.v1, c.beta} {
+		if strings.HasPrefix(u, root+"/") {
+			return root
+		}
+	}
+	return ""
 }
 
 type batchRequest struct {
@@ -150,9 +181,12 @@ type batchResponse struct {
 	} `json:"responses"`
 }
 
-// batch sends calls as one JSON $batch, retries what it must, and
-// delivers each result as it arrives. It returns when all are delivered.
-func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32, deliver func(string, result)) {
+// batch sends calls, already admitted by the budget, as one JSON $batch to
+// root, and delivers each result as it arrives. A whole batch answered
+// 429, 503 or 424 (a throttled member, a failed dependency) is split, after
+// its Retry-After, into single requests with their own retries; none of
+// them is a permissions problem. It returns when all are delivered.
+func (c *Client) batch(ctx context.Context, root string, calls []call, trips *atomic.Int32, deliver func(string, result)) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	fail := func(err error) {
@@ -162,11 +196,7 @@ func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32, d
 	}
 	in := batchRequest{}
 	for _, k := range calls {
-		if err := c.admit(ctx, k.part); err != nil {
-			fail(err)
-			return
-		}
-		item := batchItem{ID: k.id, Method: http.MethodGet, URL: strings.TrimPrefix(k.url, c.v1)}
+		item := batchItem{ID: k.id, Method: http.MethodGet, URL: strings.TrimPrefix(k.url, root)}
 		if k.prefer {
 			item.Headers = map[string]string{"Prefer": preferEnums}
 		}
@@ -178,29 +208,28 @@ func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32, d
 		return
 	}
 
-	var resp result
-	for attempt := 0; ; attempt++ {
-		resp = c.send(ctx, http.MethodPost, c.v1+"/$batch", "batch", payload, nil, trips)
-		var ae *APIError
-		if !errors.As(resp.err, &ae) {
-			break
-		}
-		switch ae.Status {
-		case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+	resp := c.send(ctx, http.MethodPost, root+"/$batch", "batch", payload, nil, trips)
+	var ae *APIError
+	if errors.As(resp.err, &ae) {
+		switch {
+		case ae.Status == http.StatusBadRequest, ae.Status == http.StatusNotFound,
+			ae.Status == http.StatusMethodNotAllowed, ae.Status == http.StatusNotImplemented:
 			// A Graph stand-in without $batch: the same reads, in parallel.
 			c.noBatch.Store(true)
 			c.log.Info("graph $batch refused; sending requests in parallel", slog.Int("status", ae.Status))
 			for _, k := range calls {
-				k.admitted = true
 				wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 0, 0)) })
 			}
 			return
-		}
-		if !retryable(ae.Status) || attempt == maxRetries {
-			break
-		}
-		if err := c.wait(ctx, retryAfter(resp.header, attempt), ae); err != nil {
-			fail(err)
+		case retryable(ae.Status):
+			// Split: each read waits out Retry-After, books its budget
+			// again and retries on its own.
+			delay := retryAfter(resp.header, 0)
+			c.log.Debug("graph $batch answered as a whole; sending its requests singly", slog.Int("status", ae.Status))
+			for _, k := range calls {
+				k.admitted = false
+				wg.Go(func() { deliver(k.id, c.retry(ctx, k, trips, 0, delay, ae)) })
+			}
 			return
 		}
 	}
@@ -235,8 +264,8 @@ func (c *Client) batch(ctx context.Context, calls []call, trips *atomic.Int32, d
 		case !retryable(sub.Status):
 			deliver(k.id, result{err: apiError(sub.Status, h, body), header: h})
 		default:
-			delay := retryAfter(h, 0)
-			wg.Go(func() { deliver(k.id, c.get(ctx, k, trips, 1, delay)) })
+			delay, cause := retryAfter(h, 0), apiError(sub.Status, h, body)
+			wg.Go(func() { deliver(k.id, c.retry(ctx, k, trips, 1, delay, cause)) })
 		}
 	}
 }
@@ -256,14 +285,19 @@ func subBody(raw json.RawMessage) []byte {
 	return raw
 }
 
-// get sends one GET with retries, starting at attempt after delay (a batch
-// sub-request that was throttled arrives with attempt 1 and its Retry-After).
+// get sends one GET with retries, starting at attempt after delay.
 func (c *Client) get(ctx context.Context, k call, trips *atomic.Int32, attempt int, delay time.Duration) result {
+	return c.retry(ctx, k, trips, attempt, delay, nil)
+}
+
+// retry is get for a request that was already answered cause (a throttled
+// batch sub-request arrives with attempt 1, its Retry-After and its 429).
+func (c *Client) retry(ctx context.Context, k call, trips *atomic.Int32, attempt int, delay time.Duration, cause *APIError) result {
 	var h http.Header
 	if k.prefer {
 		h = http.Header{"Prefer": {preferEnums}}
 	}
-	var last *APIError
+	last := cause
 	for ; ; attempt++ {
 		if delay > 0 {
 			if err := c.wait(ctx, delay, last); err != nil {
@@ -315,21 +349,6 @@ func (c *Client) wait(ctx context.Context, d time.Duration, cause *APIError) err
 	}
 }
 
-// admit waits for the part's client-side rate limiter.
-func (c *Client) admit(ctx context.Context, p part) error {
-	lim := c.limits[p]
-	if lim == nil {
-		return nil
-	}
-	if err := lim.Wait(ctx); err != nil {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		return &throttledError{err: fmt.Errorf("client-side limit for %s: %w", p, err)}
-	}
-	return nil
-}
-
 // send makes one HTTP exchange. Non-2xx answers become *APIError; the
 // error never holds the URL (it names the user and the filter).
 func (c *Client) send(ctx context.Context, method, rawURL, what string, body []byte, h http.Header, trips *atomic.Int32) result {
@@ -374,18 +393,22 @@ func (c *Client) send(ctx context.Context, method, rawURL, what string, body []b
 
 func retryable(status int) bool {
 	switch status {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout,
+		http.StatusFailedDependency:
 		return true
 	}
 	return false
 }
 
-// retryAfter reads Retry-After (seconds or an HTTP date); without it the
-// wait doubles from defaultBackoff with each attempt.
+// retryAfter reads Retry-After: seconds, which Graph may send with a
+// fraction ("2.128"), or an HTTP date; without it the wait doubles from
+// defaultBackoff with each attempt.
 func retryAfter(h http.Header, attempt int) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, maxBackoff)
+		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 && s <= maxBackoff.Seconds() {
+			return time.Duration(s * float64(time.Second))
+		} else if err == nil && s > maxBackoff.Seconds() {
+			return maxBackoff
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return min(max(time.Until(t), 0), maxBackoff)

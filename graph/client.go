@@ -9,52 +9,40 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/onboard-check/onboard-check/diagnosis"
 )
 
 // Client reads snapshots from Microsoft Graph for one tenant. It is safe for
-// concurrent use; its rate limiters and the $batch fallback are shared by
-// every diagnosis it runs.
+// concurrent use; its throttling budget, its coalesced reads and the $batch
+// fallback are shared by every diagnosis it runs.
 type Client struct {
-	cfg      Config
-	v1, beta string // service root + "/v1.0", + "/beta"
-	http     *http.Client
-	tokens   tokenSource
-	cache    Cache
-	keys     cacheKeys
-	log      *slog.Logger
-	limits   map[part]*rate.Limiter
-	noBatch  atomic.Bool // $batch was refused once: send parallel requests
+	cfg        Config
+	v1, beta   string // service root + "/v1.0", + "/beta"
+	http       *http.Client
+	tokens     tokenSource
+	cache      Cache
+	keys       cacheKeys
+	log        *slog.Logger
+	budget     Budget
+	local      *localBudget // when budget fails, and when none is configured
+	flights    flight
+	noBatch    atomic.Bool // $batch was refused once: send parallel requests
+	noCombined atomic.Bool // the one-query sign-in filter was refused (400)
 }
 
-var _ diagnosis.Source = (*Client)(nil)
-
-// Client-side limits per tenant, below Graph's own so that a busy helpdesk
-// is slowed down here instead of being answered 429: sign-in reports allow
-// 5 requests per 10 s per app per tenant; CA policies and named locations
-// 1 request per second per tenant, answered 429 without Retry-After.
-// https://learn.microsoft.com/graph/throttling-limits
-func newLimits() map[part]*rate.Limiter {
-	signIns := rate.NewLimiter(rate.Every(2*time.Second), 5)
-	return map[part]*rate.Limiter{
-		partSignIns:     signIns,
-		partBetaSignIns: signIns,
-		partPolicies:    rate.NewLimiter(rate.Every(time.Second), 1),
-		partLocations:   rate.NewLimiter(rate.Every(time.Second), 1),
-	}
-}
+var (
+	_ diagnosis.Source       = (*Client)(nil)
+	_ diagnosis.PolicySource = (*Client)(nil)
+)
 
 // New returns a Client for cfg. It makes no network call; cache may be nil
-// (every diagnosis is then cold) and logger nil (nothing is logged).
+// (every diagnosis is then cold, and reads coalesce within the process
+// only) and logger nil (nothing is logged).
 func New(cfg Config, cache Cache, logger *slog.Logger) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("graph config: %w", err)
@@ -68,7 +56,7 @@ func New(cfg Config, cache Cache, logger *slog.Logger) (*Client, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var tokens tokenSource = staticToken(cfg.Token)
-	if cfg.Token == "" {
+	if !cfg.Token.IsSet() {
 		tokens = credentialToken{cred: cfg.Credential, scope: base.Scheme + "://" + base.Host + "/.default"}
 	}
 	hc := &http.Client{}
@@ -82,10 +70,15 @@ func New(cfg Config, cache Cache, logger *slog.Logger) (*Client, error) {
 	}
 	hc.Transport = &authTransport{base: rt, scheme: base.Scheme, host: base.Host, tokens: tokens}
 	root := base.String()
+	local := newLocalBudget()
+	var budget Budget = local
+	if cfg.Budget != nil {
+		budget = cfg.Budget
+	}
 	return &Client{
 		cfg: cfg, v1: root + "/v1.0", beta: root + "/beta", http: hc, tokens: tokens,
 		cache: cache, keys: newCacheKeys(base.Host), log: logger.With(slog.String("component", "graph")),
-		limits: newLimits(),
+		budget: budget, local: local,
 	}, nil
 }
 
@@ -93,33 +86,72 @@ func New(cfg Config, cache Cache, logger *slog.Logger) (*Client, error) {
 // does not call Graph itself. A failure wraps ErrCredentials.
 func (c *Client) Ping(ctx context.Context) error {
 	if _, err := c.tokens.token(ctx); err != nil {
-		return fmt.Errorf("ping graph: %w: %w", ErrCredentials, &tokenError{err: err})
+		return fmt.Errorf("ping graph: %w", &tokenError{err: err})
 	}
 	return nil
 }
 
+// failed counts a failure for metrics, once.
+func (c *Client) failed(err error) {
+	if c.cfg.OnFailure == nil {
+		return
+	}
+	if kind := FailureKind(err); kind != "" {
+		c.cfg.OnFailure(kind)
+	}
+}
+
 // Snapshot reads the account q.User names, its memberships, its sign-ins
 // between q.Since and q.Until (both logs; the engine filters by app) and the
-// tenant's CA policies and named locations, within the time budget.
+// tenant's CA policies, named locations and security defaults.
+//
+// Round trips: a cold diagnosis takes at most two sequential ones (a v1.0
+// $batch of the user, memberships and tenant reads; a beta read of the
+// sign-ins and the per-user MFA state), one when the object id is known; a
+// warm one (policies, account and memberships cached) one beta read. A
+// check of an account whose sign-ins another check is reading, here or on
+// another replica sharing the Cache, waits for that read instead of
+// making its own. Before the sign-in read it waits for the tenant's budget
+// (ctx permitting, reported through diagnosis.ReportProgress when long);
+// Config.Timeout bounds the reads after that wait.
 //
 // A user Graph does not know is Snapshot.User == nil with a nil error. Parts
 // that cannot be read become Snapshot.Warnings. The error is non-nil only
 // when nothing could be read: it wraps ErrCredentials (401, no token),
-// ErrUnreachable (network, persistent 5xx, budget) or an *APIError.
+// ErrDenied (403), ErrThrottled, ErrUnreachable (network, persistent 5xx,
+// time budget) or an *APIError; a user body that cannot be decoded wraps
+// none of them.
 func (c *Client) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
 	if strings.TrimSpace(q.User) == "" {
 		return diagnosis.Snapshot{}, errors.New("graph snapshot: no user given")
 	}
 	start := time.Now()
-	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Budget, errBudget)
-	defer cancel()
-	r := &run{c: c, q: q}
+	r := &run{c: c, q: q, deadline: start.Add(c.cfg.Timeout)}
 	snap, err := r.snapshot(ctx, true)
-	cancel()    // end what an early return left in flight …
+	r.stop()    // end what an early return left in flight …
 	r.wg.Wait() // … and wait for it: nothing outlives the call
+	if err != nil {
+		c.failed(err)
+	}
 	c.log.Debug("graph snapshot", slog.Int("graph_round_trips", int(r.trips.Load())),
 		slog.Duration("elapsed", time.Since(start)), slog.Int("warnings", len(snap.Warnings)), slog.Bool("ok", err == nil))
 	return snap, err
+}
+
+// Policies reads the tenant's Conditional Access policies, named locations
+// and security defaults, from the cache when it can, without reading any
+// sign-in. It implements diagnosis.PolicySource; what cannot be read is a
+// warning.
+func (c *Client) Policies(ctx context.Context) (diagnosis.Snapshot, error) {
+	r := &run{c: c, deadline: time.Now().Add(c.cfg.Timeout)}
+	tctx := r.timed(ctx)
+	t := r.tenant(tctx, true)
+	res := c.start(tctx, t.calls, &r.trips, &r.wg)
+	var snap diagnosis.Snapshot
+	t.collect(tctx, r, res, &snap)
+	r.stop()
+	r.wg.Wait()
+	return snap, nil
 }
 
 // byMail looks up the one account whose mail is the typed address, for a
@@ -149,21 +181,53 @@ func (r *run) byMail(ctx context.Context) (string, bool) {
 
 // run is one diagnosis's reads.
 type run struct {
-	c     *Client
-	q     diagnosis.Query
-	trips atomic.Int32   // HTTP exchanges, for the log line
-	wg    sync.WaitGroup // every request goroutine of this run
+	c        *Client
+	q        diagnosis.Query
+	deadline time.Time      // end of the time budget, moved by budget waits
+	trips    atomic.Int32   // HTTP exchanges, for the log line
+	wg       sync.WaitGroup // every request goroutine of this run
+	mu       sync.Mutex
+	cancels  []context.CancelFunc
+	// silent is set once the diagnosis has failed as a whole: the parts
+	// it still collects are not counted as failures of their own.
+	silent atomic.Bool
+}
+
+// timed returns ctx bounded by what is left of the time budget.
+func (r *run) timed(ctx context.Context) context.Context {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	tctx, cancel := context.WithDeadlineCause(ctx, r.deadline, errBudget)
+	r.cancels = append(r.cancels, cancel)
+	return tctx
+}
+
+// waited moves the end of the time budget by a wait for Graph's budget:
+// queueing is not Graph work.
+func (r *run) waited(d time.Duration) {
+	r.mu.Lock()
+	r.deadline = r.deadline.Add(d)
+	r.mu.Unlock()
+}
+
+func (r *run) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, cancel := range r.cancels {
+		cancel()
+	}
 }
 
 var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 const userSelect = "id,userPrincipalName,displayName,mail,accountEnabled,userType,externalUserState"
 
-// snapshot runs the reads. Round 1 is one $batch: the user and its
-// memberships, the policies and named locations unless cached, and the
-// sign-ins when the object id is already known (typed, or cached for the
-// UPN); the beta log travels beside it. Otherwise round 2 reads both logs in
-// parallel. Paging follows in parallel per part.
+// snapshot runs the reads. Round 1 is a v1.0 $batch of the user and its
+// memberships (unless cached) and the tenant reads (unless cached or read
+// by another diagnosis right now), beside a beta read of the sign-ins and
+// the per-user MFA state when the object id is already known (typed, or
+// cached for the UPN). Otherwise round 2 reads those once the user is
+// known. Paging follows in parallel per part.
 func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, error) {
 	c, q := r.c, r.q
 	var snap diagnosis.Snapshot
@@ -175,50 +239,79 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 		id, known = cached[string](ctx, c.cache, c.log, c.keys.userID(q.User))
 		fromCache = known
 	}
-	pol, polCached := cached[cachedPolicies](ctx, c.cache, c.log, c.keys.policies())
-	loc, locCached := cached[cachedLocations](ctx, c.cache, c.log, c.keys.locations())
-
-	seg := q.User
-	if known {
-		seg = id
-	}
-	seg = url.PathEscape(seg)
-	calls := []call{
-		{id: "user", part: partUser, url: c.v1 + "/users/" + seg + "?$select=" + userSelect},
-		{id: "members", part: partMembers, url: c.v1 + "/users/" + seg + "/transitiveMemberOf?$top=999"},
-	}
-	if !polCached {
-		calls = append(calls, call{id: "policies", part: partPolicies, prefer: true, url: c.v1 + "/identity/conditionalAccess/policies"})
-	}
-	if !locCached {
-		calls = append(calls, call{id: "locations", part: partLocations, prefer: true, url: c.v1 + "/identity/conditionalAccess/namedLocations"})
-	}
-	if known {
-		calls = append(calls, r.signInCall(id, false), r.signInCall(id, true))
-	}
-	res := c.start(ctx, calls, &r.trips, &r.wg)
-
-	u := res["user"].wait()
-	if u.err != nil {
-		var ae *APIError
-		if errors.As(u.err, &ae) && ae.Status == http.StatusNotFound {
-			if fromCache {
-				return r.snapshot(ctx, false) // the cached id is gone: look the UPN up again
-			}
-			if id, ok := r.byMail(ctx); ok {
-				r.q.User = id // an email address that is not the UPN
-				return r.snapshot(ctx, false)
-			}
-			return snap, nil
+	var cu cachedUser
+	userCached := false
+	if known && useCache {
+		cu, userCached = cached[cachedUser](ctx, c.cache, c.log, c.keys.user(id))
+		if userCached && !guidRE.MatchString(q.User) && !strings.EqualFold(cu.User.UserPrincipalName, q.User) {
+			userCached = false
 		}
-		return snap, fatal(ctx, "read user", u.err)
 	}
-	user, err := decodeUser(u.body)
-	if err != nil {
-		return snap, fmt.Errorf("read user: %w: %w", ErrUnreachable, err)
+
+	// The sign-in read is booked (or found) before the time budget runs.
+	var sign *signInPlan
+	if known {
+		sign = r.planSignIns(ctx, id)
 	}
-	if fromCache && !strings.EqualFold(user.UserPrincipalName, q.User) {
-		return r.snapshot(ctx, false) // the UPN moved to another account
+	tctx := r.timed(ctx)
+	t := r.tenant(tctx, useCache)
+
+	seg := url.PathEscape(q.User)
+	if known {
+		seg = url.PathEscape(id)
+	}
+	calls := t.calls
+	if !userCached {
+		calls = append(calls,
+			call{id: "user", part: partUser, url: c.v1 + "/users/" + seg + "?$select=" + userSelect},
+			call{id: "members", part: partMembers, url: c.v1 + "/users/" + seg + "/transitiveMemberOf?$top=999"},
+			r.requirementsCall(id, known))
+	}
+	if known {
+		calls = append(calls, sign.calls...)
+	}
+	res := c.start(tctx, nonNil(calls), &r.trips, &r.wg)
+
+	var user diagnosis.User
+	if userCached {
+		user = cu.User
+	} else {
+		u := res["user"].wait()
+		if u.err != nil {
+			var ae *APIError
+			if errors.As(u.err, &ae) && ae.Status == http.StatusNotFound {
+				sign.abandon(c)
+				r.silent.Store(true)
+				t.collect(tctx, r, res, &diagnosis.Snapshot{}) // finish what this run leads
+				r.silent.Store(false)
+				if fromCache {
+					return r.snapshot(ctx, false) // the cached id is gone: look the UPN up again
+				}
+				if id, ok := r.byMail(tctx); ok {
+					r.q.User = id // an email address that is not the UPN
+					return r.snapshot(ctx, false)
+				}
+				return snap, nil
+			}
+			sign.abandon(c)
+			r.silent.Store(true)
+			t.collect(tctx, r, res, &diagnosis.Snapshot{})
+			return snap, fatal(tctx, "read user", u.err)
+		}
+		var err error
+		if user, err = decodeUser(u.body); err != nil {
+			sign.abandon(c)
+			r.silent.Store(true)
+			t.collect(tctx, r, res, &diagnosis.Snapshot{})
+			return snap, fmt.Errorf("read user: %w", err)
+		}
+		if fromCache && !strings.EqualFold(user.UserPrincipalName, q.User) {
+			sign.abandon(c)
+			r.silent.Store(true)
+			t.collect(tctx, r, res, &diagnosis.Snapshot{})
+			r.silent.Store(false)
+			return r.snapshot(ctx, false) // the UPN moved to another account
+		}
 	}
 	snap.User = &user
 	if !guidRE.MatchString(q.User) && !fromCache {
@@ -226,111 +319,70 @@ func (r *run) snapshot(ctx context.Context, useCache bool) (diagnosis.Snapshot, 
 	}
 
 	var (
-		wg                  sync.WaitGroup
-		groups              []diagnosis.Group
-		roles               []diagnosis.Role
-		membersErr          error
-		policies            []diagnosis.Policy
-		policiesErr         error
-		locations           []diagnosis.NamedLocation
-		locationsErr        error
-		interactive, nonInt logRead
+		wg         sync.WaitGroup
+		groups     []diagnosis.Group
+		roles      []diagnosis.Role
+		membersErr error
+		mfa        requirementsRead
+		signIns    signInRead
 	)
-	wg.Go(func() { groups, roles, membersErr = r.memberships(ctx, res["members"].wait(), user.ID) })
-	if polCached {
-		policies = pol.Policies
+	if userCached {
+		groups, roles = cu.Groups, cu.Roles
+		mfa = requirementsRead{state: cu.PerUserMFAState, read: cu.PerUserMFARead}
 	} else {
-		wg.Go(func() {
-			policies, policiesErr = r.policies(ctx, res["policies"].wait())
-			if policiesErr == nil {
-				remember(ctx, c.cache, c.log, c.keys.policies(), cachedPolicies{Policies: policies}, c.cfg.PolicyTTL)
-			}
-		})
-	}
-	if locCached {
-		locations = loc.Locations
-	} else {
-		wg.Go(func() {
-			locations, locationsErr = r.locations(ctx, res["locations"].wait())
-			if locationsErr == nil {
-				remember(ctx, c.cache, c.log, c.keys.locations(), cachedLocations{Locations: locations}, c.cfg.PolicyTTL)
-			}
-		})
+		wg.Go(func() { groups, roles, membersErr = r.memberships(tctx, res["members"].wait(), user.ID) })
+		if known {
+			wg.Go(func() { mfa = r.requirements(res["requirements"].wait()) })
+		}
 	}
 	wg.Go(func() {
-		first := res
 		if !known {
-			first = c.start(ctx, []call{r.signInCall(user.ID, false), r.signInCall(user.ID, true)}, &r.trips, &r.wg)
+			// Round 2: the user is known now; book its sign-in read.
+			sign = r.planSignIns(ctx, user.ID)
+			calls := sign.calls
+			if !userCached {
+				calls = append(calls, r.requirementsCall(user.ID, true))
+			}
+			sctx := r.timed(ctx)
+			second := c.start(sctx, nonNil(calls), &r.trips, &r.wg)
+			if !userCached {
+				mfa = r.requirements(second["requirements"].wait())
+			}
+			signIns = sign.collect(ctx, sctx, r, user.ID, second)
+			return
 		}
-		var lw sync.WaitGroup
-		lw.Go(func() { interactive = r.readLog(ctx, first["signIns"].wait(), partSignIns) })
-		lw.Go(func() { nonInt = r.readLog(ctx, first["betaSignIns"].wait(), partBetaSignIns) })
-		lw.Wait()
+		signIns = sign.collect(ctx, r.timed(ctx), r, user.ID, res)
 	})
+	t.collect(tctx, r, res, &snap)
 	wg.Wait()
 
 	if membersErr != nil {
 		r.warn(&snap, warning(diagnosis.WarnMembershipsUnavailable, permDirectory, membersErr), membersErr, partMembers)
 	} else {
 		snap.Groups, snap.Roles, snap.MembershipsRead = groups, roles, true
+		if !userCached && mfa.err == nil {
+			remember(ctx, c.cache, c.log, c.keys.user(user.ID), cachedUser{User: user, Groups: groups, Roles: roles,
+				PerUserMFAState: mfa.state, PerUserMFARead: mfa.read}, userTTL)
+		}
 	}
-	if policiesErr != nil {
-		r.warn(&snap, warning(diagnosis.WarnPoliciesUnavailable, permPolicy, policiesErr), policiesErr, partPolicies)
-	} else {
-		snap.Policies, snap.PoliciesRead = policies, true
-	}
-	if locationsErr != nil {
-		r.warn(&snap, warning(diagnosis.WarnPoliciesUnavailable, permPolicy, locationsErr), locationsErr, partLocations)
-	} else {
-		snap.NamedLocations = locations
-	}
-	r.signIns(&snap, interactive, nonInt)
+	r.applyRequirements(&snap, mfa)
+	r.signIns(&snap, signIns)
 	return snap, nil
 }
 
-// signIns merges both logs into snap and says what is missing.
-func (r *run) signIns(snap *diagnosis.Snapshot, interactive, nonInt logRead) {
-	if interactive.err != nil {
-		r.warn(snap, warning(diagnosis.WarnSignInLogsUnavailable, permAuditLog, interactive.err), interactive.err, partSignIns)
-		return
-	}
-	snap.SignInsRead = true
-	seen := make(map[string]bool)
-	for _, l := range []logRead{interactive, nonInt} {
-		for _, s := range l.signIns {
-			if s.ID != "" && seen[s.ID] {
-				continue
-			}
-			seen[s.ID] = true
-			snap.SignIns = append(snap.SignIns, s)
+// nonNil drops the zero calls a helper returns for "nothing to read".
+func nonNil(calls []call) []call {
+	out := calls[:0:0]
+	for _, k := range calls {
+		if k.id != "" {
+			out = append(out, k)
 		}
 	}
-	slices.SortStableFunc(snap.SignIns, func(a, b diagnosis.SignIn) int { return b.CreatedDateTime.Compare(a.CreatedDateTime) })
-
-	if nonInt.err != nil {
-		w := diagnosis.Warning{Code: diagnosis.WarnSignInLogsUnavailable, Reason: reasonNonInter}
-		r.warn(snap, w, nonInt.err, partBetaSignIns)
-	}
-	for _, l := range []logRead{interactive, nonInt} {
-		if l.cut != nil {
-			r.warn(snap, warning(diagnosis.WarnPartialSignIns, permAuditLog, l.cut), l.cut, l.part)
-		}
-	}
-	if interactive.truncated || nonInt.truncated {
-		n := len(interactive.signIns) + len(nonInt.signIns)
-		r.warn(snap, diagnosis.Warning{Code: diagnosis.WarnPartialSignIns, Reason: reasonTrunc,
-			Args: map[string]string{"count": strconv.Itoa(n)}}, nil, partSignIns)
-	}
-	for _, s := range snap.SignIns {
-		if strings.EqualFold(s.ConditionalAccessStatus, "failure") && len(s.AppliedPolicies) == 0 {
-			r.warn(snap, diagnosis.Warning{Code: diagnosis.WarnPoliciesUnavailable, Reason: reasonHidden,
-				Args: map[string]string{"permission": permPolicy}}, nil, partSignIns)
-			break
-		}
-	}
+	return out
 }
 
-// warn adds w once per code and reason, and logs the failure behind it.
+// warn adds w once per code and reason, logs the failure behind it and
+// counts it for metrics.
 func (r *run) warn(snap *diagnosis.Snapshot, w diagnosis.Warning, err error, p part) {
 	for _, have := range snap.Warnings {
 		if have.Code == w.Code && have.Reason == w.Reason {
@@ -339,29 +391,12 @@ func (r *run) warn(snap *diagnosis.Snapshot, w diagnosis.Warning, err error, p p
 	}
 	snap.Warnings = append(snap.Warnings, w)
 	if err != nil {
+		if !r.silent.Load() {
+			r.c.failed(err)
+		}
 		r.c.log.Warn("graph read degraded", slog.String("part", p.String()), slog.String("reason", w.Reason),
 			slog.String("status", statusOf(err)), slog.Any("err", err))
 	}
-}
-
-// signInCall is the first page of one sign-in log. v1.0 holds interactive
-// sign-ins; the beta log is asked for the non-interactive ones only.
-// https://learn.microsoft.com/graph/api/signin-list
-func (r *run) signInCall(userID string, beta bool) call {
-	top := min(r.c.cfg.MaxSignIns, 1000)
-	filter := signInFilter(userID, r.q.Since, r.q.Until, beta)
-	root, id, p := r.c.v1, "signIns", partSignIns
-	if beta {
-		root, id, p = r.c.beta, "betaSignIns", partBetaSignIns
-	}
-	return call{id: id, part: p, prefer: true,
-		url: root + "/auditLogs/signIns?$filter=" + queryValue(filter) + "&$top=" + strconv.Itoa(top)}
-}
-
-// queryValue percent-encodes a query value with %20 for spaces: OData does
-// not read "+" as a space everywhere.
-func queryValue(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }
 
 // next returns the @odata.nextLink to follow, or an error when it leaves the
@@ -398,46 +433,6 @@ func (r *run) pages(ctx context.Context, p part, nextLink string, add func(body 
 	}
 }
 
-// logRead is what one sign-in log gave.
-type logRead struct {
-	part      part
-	signIns   []diagnosis.SignIn
-	err       error // the first page failed: nothing read
-	cut       error // a later page failed: signIns is partial
-	truncated bool  // MaxSignIns reached with pages left
-}
-
-func (r *run) readLog(ctx context.Context, first result, p part) logRead {
-	l := logRead{part: p}
-	if first.err != nil {
-		l.err = first.err
-		return l
-	}
-	max := r.c.cfg.MaxSignIns
-	add := func(body []byte) (string, bool, error) {
-		page, next, err := decodeSignIns(body)
-		if err != nil {
-			return "", true, err
-		}
-		l.signIns = append(l.signIns, page...)
-		if len(l.signIns) >= max {
-			l.truncated = next != "" || len(l.signIns) > max
-			l.signIns = l.signIns[:max]
-			return "", true, nil
-		}
-		return next, false, nil
-	}
-	next, stop, err := add(first.body)
-	if err != nil {
-		l.err = err
-		return l
-	}
-	if !stop {
-		l.cut = r.pages(ctx, p, next, add)
-	}
-	return l
-}
-
 func (r *run) memberships(ctx context.Context, first result, userID string) ([]diagnosis.Group, []diagnosis.Role, error) {
 	var ae *APIError
 	if first.err != nil && errors.As(first.err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusBadRequest || ae.Status == http.StatusNotImplemented) {
@@ -464,38 +459,4 @@ func (r *run) memberships(ctx context.Context, first result, userID string) ([]d
 		err = r.pages(ctx, partMembers, next, add)
 	}
 	return groups, roles, err
-}
-
-func (r *run) policies(ctx context.Context, first result) ([]diagnosis.Policy, error) {
-	if first.err != nil {
-		return nil, first.err
-	}
-	var out []diagnosis.Policy
-	add := func(body []byte) (string, bool, error) {
-		p, next, err := decodePolicies(body)
-		out = append(out, p...)
-		return next, false, err
-	}
-	next, _, err := add(first.body)
-	if err == nil {
-		err = r.pages(ctx, partPolicies, next, add)
-	}
-	return out, err
-}
-
-func (r *run) locations(ctx context.Context, first result) ([]diagnosis.NamedLocation, error) {
-	if first.err != nil {
-		return nil, first.err
-	}
-	var out []diagnosis.NamedLocation
-	add := func(body []byte) (string, bool, error) {
-		l, next, err := decodeLocations(body)
-		out = append(out, l...)
-		return next, false, err
-	}
-	next, _, err := add(first.body)
-	if err == nil {
-		err = r.pages(ctx, partLocations, next, add)
-	}
-	return out, err
 }

@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // Defaults applied by New to zero Config fields.
 const (
 	DefaultBaseURL    = "https://graph.microsoft.com"
-	DefaultBudget     = 20 * time.Second
+	DefaultTimeout    = 20 * time.Second
 	DefaultMaxSignIns = 2000
 	DefaultPolicyTTL  = 5 * time.Minute
 )
@@ -29,12 +31,21 @@ type Config struct {
 	// sign-ins. It must be https, or http on a loopback address.
 	BaseURL string
 	// Token is a static bearer token (ONBOARD_GRAPH_TOKEN). When set, no
-	// Azure credential is used.
-	Token string
+	// Azure credential is used. It never prints.
+	Token secret.Secret
 	// Credential gets tokens for BaseURL + "/.default" when Token is empty.
 	Credential azcore.TokenCredential
-	// Budget bounds one diagnosis, retries and waits included.
-	Budget time.Duration
+	// Timeout bounds the Graph work of one diagnosis, retries included; a
+	// wait for the tenant's throttling budget (Budget) before the sign-in
+	// read does not count against it, only the caller's context bounds it.
+	Timeout time.Duration
+	// Budget shares Graph's throttling budget per tenant between every
+	// diagnosis, across replicas when it is backed by a shared store. nil
+	// means an in-process budget.
+	Budget Budget
+	// OnFailure, when set, is called once per failure with its kind
+	// (FailureKind), for metrics. It must be safe for concurrent use.
+	OnFailure func(kind string)
 	// MaxSignIns bounds the sign-ins read from each log (interactive and
 	// non-interactive) in one diagnosis.
 	MaxSignIns int
@@ -57,11 +68,11 @@ func (c Config) Validate() error {
 	switch {
 	case c.Token == "" && c.Credential == nil:
 		errs = append(errs, errors.New("ONBOARD_GRAPH_TOKEN: no Graph credential: set it, or AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret, certificate or federated token"))
-	case c.Token != "" && strings.ContainsAny(c.Token, " \t\r\n"):
+	case c.Token != "" && strings.ContainsAny(c.Token.Reveal(), " \t\r\n"):
 		errs = append(errs, errors.New("ONBOARD_GRAPH_TOKEN: must be a single token without spaces or line breaks"))
 	}
-	if c.Budget < 0 {
-		errs = append(errs, fmt.Errorf("graph budget: must not be negative, got %s", c.Budget))
+	if c.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("graph timeout: must not be negative, got %s", c.Timeout))
 	}
 	if c.MaxSignIns < 0 {
 		errs = append(errs, fmt.Errorf("graph max sign-ins: must not be negative, got %d", c.MaxSignIns))
@@ -91,7 +102,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("base_url", base),
 		slog.String("auth", auth),
-		slog.Duration("budget", d.Budget),
+		slog.Duration("timeout", d.Timeout),
 		slog.Int("max_sign_ins", d.MaxSignIns),
 		slog.Duration("policy_ttl", d.PolicyTTL),
 	)
@@ -101,8 +112,8 @@ func (c Config) withDefaults() Config {
 	if c.BaseURL == "" {
 		c.BaseURL = DefaultBaseURL
 	}
-	if c.Budget == 0 {
-		c.Budget = DefaultBudget
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
 	}
 	if c.MaxSignIns == 0 {
 		c.MaxSignIns = DefaultMaxSignIns

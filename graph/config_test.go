@@ -26,7 +26,7 @@ func TestConfigValidate(t *testing.T) {
 		{"not a URL", graph.Config{BaseURL: "graph.microsoft.com", Token: "t"}, "ONBOARD_GRAPH_URL: must be an absolute URL"},
 		{"credentials in the URL", graph.Config{BaseURL: "https://u:p@graph.microsoft.com", Token: "t"}, "ONBOARD_GRAPH_URL: must not contain user credentials"},
 		{"token with a line break", graph.Config{Token: "abc\n"}, "ONBOARD_GRAPH_TOKEN: must be a single token"},
-		{"negative budget", graph.Config{Token: "t", Budget: -time.Second}, "graph budget:"},
+		{"negative timeout", graph.Config{Token: "t", Timeout: -time.Second}, "graph timeout:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

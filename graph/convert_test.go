@@ -21,8 +21,8 @@ func readTestdata(tb testing.TB, name string) []byte {
 	return b
 }
 
-// The conversions run recorded Graph JSON through the SDK's deserializer,
-// exactly as a live answer would travel.
+// The conversions run recorded Graph JSON through the same decoders a live
+// answer travels through.
 func TestConvert(t *testing.T) {
 	t.Parallel()
 	equate := cmpopts.EquateEmpty()
@@ -104,12 +104,14 @@ func TestConvert(t *testing.T) {
 					ClientApps:     &diagnosis.ClientAppsConditions{IncludeServicePrincipals: []string{"ServicePrincipalsInMyTenant"}},
 				},
 				Grant: &diagnosis.GrantControls{Operator: "AND", BuiltInControls: []string{"mfa", "compliantDevice"},
-					TermsOfUse:             []string{"a0b1c2d3-0000-0000-0000-000000000001"},
-					AuthenticationStrength: &diagnosis.AuthenticationStrength{ID: "00000000-0000-0000-0000-000000000004", DisplayName: "Phishing-resistant MFA"}},
+					TermsOfUse: []string{"a0b1c2d3-0000-0000-0000-000000000001"},
+					AuthenticationStrength: &diagnosis.AuthenticationStrength{ID: "00000000-0000-0000-0000-000000000004", DisplayName: "Phishing-resistant MFA",
+						AllowedCombinations: []string{"fido2"}}},
 				Session: &diagnosis.SessionControls{
 					SignInFrequency:       &diagnosis.SignInFrequency{IsEnabled: true, Interval: "everyTime"},
 					PersistentBrowserMode: "never", ApplicationEnforcedRestrictions: true, CloudAppSecurity: true, DisableResilienceDefaults: true,
 				},
+				CreatedDateTime: new(time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)),
 			}, {
 				ID: "5bb15087-d4de-5ce5-95f1-4d3a175b16de", DisplayName: "CA040 Sign-in frequency 4 hours", State: diagnosis.PolicyEnabled,
 				Conditions: diagnosis.Conditions{

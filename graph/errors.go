@@ -12,16 +12,55 @@ import (
 	"github.com/onboard-check/onboard-check/diagnosis"
 )
 
-// Sentinel errors a caller can turn into one plain line (SPEC §4 exit 1).
-// Snapshot wraps them together with the *APIError or network error behind them.
+// Sentinel errors a caller can turn into one plain line. Snapshot wraps
+// them together with the *APIError or network error behind them; a body
+// Graph sent that cannot be decoded wraps none of them.
 var (
 	// ErrCredentials means Graph rejected the credentials (401) or no token
 	// could be acquired.
 	ErrCredentials = errors.New("graph: credentials rejected")
-	// ErrUnreachable means Graph could not be reached or did not answer the
-	// user lookup in time (DNS, connection refused, persistent 5xx, budget).
+	// ErrUnreachable means Graph could not be reached (DNS, proxy, TLS,
+	// connection refused), kept failing (5xx) or did not answer in time.
 	ErrUnreachable = errors.New("graph: unreachable")
+	// ErrDenied means Graph refused a read for lack of a permission (403).
+	ErrDenied = errors.New("graph: permission denied")
+	// ErrThrottled means Graph still answered 429 after the retries.
+	ErrThrottled = errors.New("graph: throttled")
 )
+
+// Failure kinds, for metrics: what FailureKind returns and Config.OnFailure
+// receives.
+const (
+	KindThrottled   = "throttled"
+	KindUnreachable = "unreachable"
+	KindDenied      = "denied"
+	KindRejected    = "rejected"
+	KindIncomplete  = "incomplete"
+)
+
+// FailureKind names the kind of a failure of this package: "throttled",
+// "unreachable", "denied", "rejected" (credentials) or "incomplete" (a
+// sign-in page lost after its first). It returns "" for nil and for errors
+// of no such kind, such as a body that could not be decoded or a caller
+// that gave up.
+func FailureKind(err error) string {
+	var inc *incompleteError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &inc):
+		return KindIncomplete
+	case errors.Is(err, ErrCredentials):
+		return KindRejected
+	case errors.Is(err, ErrDenied):
+		return KindDenied
+	case errors.Is(err, ErrThrottled):
+		return KindThrottled
+	case errors.Is(err, ErrUnreachable), timedOut(err):
+		return KindUnreachable
+	}
+	return ""
+}
 
 // errBudget is the cause of a diagnosis context that ran out of time.
 var errBudget = errors.New("graph: diagnosis time budget exceeded")
@@ -67,6 +106,22 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// Is lets errors.Is match an answer by what it means: 401 ErrCredentials,
+// 403 ErrDenied, 429 ErrThrottled, 5xx ErrUnreachable.
+func (e *APIError) Is(target error) bool {
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		return target == ErrCredentials
+	case e.Status == http.StatusForbidden:
+		return target == ErrDenied
+	case e.Status == http.StatusTooManyRequests:
+		return target == ErrThrottled
+	case e.Status >= 500, e.Status == http.StatusFailedDependency:
+		return target == ErrUnreachable
+	}
+	return false
+}
+
 // apiError builds an *APIError from a Graph error answer.
 func apiError(status int, h http.Header, body []byte) *APIError {
 	var w struct {
@@ -99,11 +154,20 @@ type transportError struct {
 func (e *transportError) Error() string { return e.op + ": " + e.err.Error() }
 func (e *transportError) Unwrap() error { return e.err }
 
+// Is makes every failed exchange (DNS, proxy, TLS, refused, reset) match
+// ErrUnreachable, except a context the caller ended.
+func (e *transportError) Is(target error) bool {
+	return target == ErrUnreachable && !errors.Is(e.err, context.Canceled) && !errors.Is(e.err, context.DeadlineExceeded)
+}
+
 // tokenError is a failure to acquire a token; it surfaces as ErrCredentials.
 type tokenError struct{ err error }
 
 func (e *tokenError) Error() string { return "acquire token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
+
+// Is makes a failure to get a token match ErrCredentials.
+func (e *tokenError) Is(target error) bool { return target == ErrCredentials }
 
 // throttledError is a request still throttled after its retries, or one the
 // client-side limiter could not admit within the budget.
@@ -112,24 +176,37 @@ type throttledError struct{ err error }
 func (e *throttledError) Error() string { return "throttled: " + e.err.Error() }
 func (e *throttledError) Unwrap() error { return e.err }
 
+// Is makes a request still throttled after its retries match ErrThrottled.
+func (e *throttledError) Is(target error) bool { return target == ErrThrottled }
+
+// incompleteError is a sign-in page after the first that could not be read.
+type incompleteError struct{ err error }
+
+func (e *incompleteError) Error() string { return "sign-in log incomplete: " + e.err.Error() }
+func (e *incompleteError) Unwrap() error { return e.err }
+
 // fatal turns an error of the user lookup, which leaves nothing to diagnose,
-// into the error Snapshot returns.
+// into the error Snapshot returns: what failed, in words a caller can
+// branch on. A body that cannot be decoded is none of the sentinels.
 func fatal(ctx context.Context, op string, err error) error {
 	var ae *APIError
-	var te *tokenError
 	switch {
-	case errors.As(err, &te):
-		return fmt.Errorf("%s: %w: %w", op, ErrCredentials, err)
-	case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
-		return fmt.Errorf("%s: %w: %w", op, ErrCredentials, err)
-	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
+	case errors.Is(err, ErrCredentials):
+		return fmt.Errorf("%s: %w", op, err) // the error already matches ErrCredentials
+	case errors.Is(err, ErrDenied):
+		return fmt.Errorf("%s (needs %s): %w", op, permDirectory, err)
+	case errors.Is(err, ErrThrottled):
+		return fmt.Errorf("%s: %w", op, err)
+	case errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusFailedDependency:
 		return fmt.Errorf("%s: %w", op, err)
 	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), errBudget):
 		return fmt.Errorf("%s: %w", op, context.Cause(ctx)) // the caller gave up
 	case timedOut(err) || errors.Is(context.Cause(ctx), errBudget):
 		return fmt.Errorf("%s: %w: %w", op, ErrUnreachable, errBudget)
+	case errors.Is(err, ErrUnreachable):
+		return fmt.Errorf("%s: %w", op, err)
 	default:
-		return fmt.Errorf("%s: %w: %w", op, ErrUnreachable, err)
+		return fmt.Errorf("%s: %w", op, err) // e.g. a body that could not be decoded
 	}
 }
 

@@ -18,8 +18,8 @@ func odataTime(t time.Time) string {
 }
 
 // signInFilter is the $filter of a sign-in log read: one user by object id,
-// the window, and for the beta log only non-interactive sign-ins.
-func signInFilter(userID string, since, until time.Time, nonInteractive bool) string {
+// the window, and on the beta log the sign-in event types to read.
+func signInFilter(userID string, since, until time.Time, eventTypes ...string) string {
 	var b strings.Builder
 	b.WriteString("userId eq " + quote(userID))
 	if !since.IsZero() {
@@ -28,8 +28,17 @@ func signInFilter(userID string, since, until time.Time, nonInteractive bool) st
 	if !until.IsZero() {
 		b.WriteString(" and createdDateTime le " + odataTime(until))
 	}
-	if nonInteractive {
-		b.WriteString(" and signInEventTypes/any(t: t eq " + quote("nonInteractiveUser") + ")")
+	for i, t := range eventTypes {
+		switch {
+		case i == 0:
+			b.WriteString(" and signInEventTypes/any(t: ")
+		default:
+			b.WriteString(" or ")
+		}
+		b.WriteString("t eq " + quote(t))
+		if i == len(eventTypes)-1 {
+			b.WriteString(")")
+		}
 	}
 	return b.String()
 }

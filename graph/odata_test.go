@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,11 +29,20 @@ func TestSignInFilter(t *testing.T) {
 	t.Parallel()
 	since := time.Date(2025, 10, 1, 8, 0, 0, 0, time.UTC)
 	until := since.Add(7 * 24 * time.Hour)
-	got := signInFilter("c531bb2b-fdf4-5cf5-b9fa-9ceb1537157c", since, until, true)
-	want := "userId eq 'c531bb2b-fdf4-5cf5-b9fa-9ceb1537157c' and createdDateTime ge 2025-10-01T08:00:00Z" +
-		" and createdDateTime le 2025-10-08T08:00:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')"
-	if got != want {
-		t.Errorf("signInFilter = %q\nwant %q", got, want)
+	const id = "c531bb2b-fdf4-5cf5-b9fa-9ceb1537157c"
+	window := "userId eq '" + id + "' and createdDateTime ge 2025-10-01T08:00:00Z and createdDateTime le 2025-10-08T08:00:00Z"
+	for _, tt := range []struct {
+		types []string
+		want  string
+	}{
+		{nil, window},
+		{[]string{"nonInteractiveUser"}, window + " and signInEventTypes/any(t: t eq 'nonInteractiveUser')"},
+		{[]string{"interactiveUser", "nonInteractiveUser"},
+			window + " and signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'nonInteractiveUser')"},
+	} {
+		if got := signInFilter(id, since, until, tt.types...); got != tt.want {
+			t.Errorf("signInFilter(%v) = %q\nwant %q", tt.types, got, tt.want)
+		}
 	}
 }
 
@@ -75,8 +85,8 @@ func FuzzQuote(f *testing.F) {
 		if got := strings.ReplaceAll(q[1:len(q)-1], "''", "'"); got != s {
 			t.Fatalf("quote(%q) unquotes to %q", s, got)
 		}
-		for _, beta := range []bool{false, true} {
-			filter := signInFilter(s, since, until, beta)
+		for _, types := range [][]string{nil, {"interactiveUser", "nonInteractiveUser"}} {
+			filter := signInFilter(s, since, until, types...)
 			parsed, err := graphtest.ParseFilter(filter)
 			if err != nil {
 				t.Fatalf("ParseFilter(%q): %v", filter, err)
@@ -90,11 +100,7 @@ func FuzzQuote(f *testing.F) {
 			if !parsed.Since.Equal(since) || !parsed.Until.Equal(until) || parsed.SinceExclusive || parsed.UntilExclusive {
 				t.Fatalf("filter %q: window reads back as %v..%v", filter, parsed.Since, parsed.Until)
 			}
-			wantTypes := 0
-			if beta {
-				wantTypes = 1
-			}
-			if len(parsed.EventTypes) != wantTypes || beta && parsed.EventTypes[0] != "nonInteractiveUser" {
+			if !slices.Equal(parsed.EventTypes, types) {
 				t.Fatalf("filter %q: event types read back as %q", filter, parsed.EventTypes)
 			}
 		}

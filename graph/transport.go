@@ -8,6 +8,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // tokenSource yields the bearer token for Graph.
@@ -15,9 +17,11 @@ type tokenSource interface {
 	token(ctx context.Context) (string, error)
 }
 
-type staticToken string
+// staticToken is a configured bearer token; it is revealed only here, for
+// the Authorization header.
+type staticToken secret.Secret
 
-func (s staticToken) token(context.Context) (string, error) { return string(s), nil }
+func (s staticToken) token(context.Context) (string, error) { return secret.Secret(s).Reveal(), nil }
 
 // credentialToken asks an Azure credential for a token; azidentity's
 // credentials cache tokens and refresh them before expiry themselves.

@@ -65,18 +65,11 @@ func (s *Service) run(ctx context.Context, job Job, resolve resolver) (Reply, er
 	if r.Kind == ReplyUsage {
 		return r, nil // nothing about the account was disclosed
 	}
-	return s.disclose(ctx, job, store.AuditEntry{Target: recordTarget(rec), DiagnosisID: rec.ID}, r), nil
-}
-
-// recordTarget is the account a stored diagnosis is about.
-func recordTarget(rec store.Record) string {
-	switch {
-	case rec.Snapshot.User != nil:
-		return rec.Snapshot.User.ID
-	case rec.Diagnosis.User != nil:
-		return rec.Diagnosis.User.ID
+	e := store.AuditEntry{Target: rec.Query.User, DiagnosisID: rec.ID}
+	if u := rec.Diagnosis.User; u != nil {
+		e.Target, e.TargetID = u.UserPrincipalName, u.ID
 	}
-	return rec.Query.User
+	return s.disclose(ctx, job, e, r), nil
 }
 
 // query turns a check into a diagnosis query, resolving mentions.
@@ -140,9 +133,9 @@ func (s *Service) check(ctx context.Context, job Job, q diagnosis.Query) Reply {
 	} else if job.req.Conversation.Thread != "" {
 		s.LinkThread(ctx, job.req.Surface, job.req.Conversation.Channel, job.req.Conversation.Thread, id)
 	}
-	target := q.User
+	e := store.AuditEntry{Target: q.User, Verdict: string(d.Verdict), DiagnosisID: id}
 	if d.User != nil {
-		target = d.User.ID
+		e.Target, e.TargetID = d.User.UserPrincipalName, d.User.ID
 	}
 	elapsed := time.Since(started)
 	s.log.InfoContext(ctx, "diagnosis finished", slog.String("surface", string(job.req.Surface)), slog.String("requester_id", job.req.Requester.ID),
@@ -154,7 +147,7 @@ func (s *Service) check(ctx context.Context, job Job, q diagnosis.Query) Reply {
 		text = s.T(lang, "recheck.note") + "\n\n" + text
 	}
 	r := Reply{Kind: ReplyDiagnosis, Lang: lang, Diagnosis: &d, DiagnosisID: id, Text: text}
-	return s.disclose(ctx, job, store.AuditEntry{Target: target, Verdict: string(d.Verdict), DiagnosisID: id}, r)
+	return s.disclose(ctx, job, e, r)
 }
 
 // trim keeps what follow-ups need and only the user's own sign-ins.

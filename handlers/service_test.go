@@ -357,3 +357,102 @@ func TestWhatIfReadsPoliciesOnly(t *testing.T) {
 		t.Errorf("check + whatif made %d snapshot reads and %d policy reads; want 1 and 1", src.snaps, src.policies)
 	}
 }
+
+// TestEveryDisclosureAudited: each answer about an account writes one
+// entry naming the requester, the conversation, the action and the
+// account; explain and usage answers disclose nothing and write none.
+func TestEveryDisclosureAudited(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	const thread = "1700000000.000100"
+	_, r := f.do(t, slackReq("adele@contoso.com", "", ""))
+	f.svc.LinkThread(t.Context(), handlers.SurfaceSlack, "C1", thread, r.DiagnosisID)
+	button := slackReq("details", "", "")
+	button.Diagnosis = r.DiagnosisID
+	steps := []struct {
+		req     handlers.Request
+		action  string
+		verdict string
+	}{
+		{slackReq("recheck", "", thread), "recheck", "blocked"},
+		{slackReq("details", "", thread), "details", ""},
+		{slackReq("signins", "", thread), "signins", ""},
+		{slackReq("policy CA015", "", thread), "policy", ""},
+		{slackReq("whatif app=azure-portal", "", thread), "whatif", ""},
+		{button, "button.details", ""},
+		{slackReq("explain 53003", "", thread), "", ""},
+		{slackReq("policy nosuchpolicy", "", thread), "", ""},
+	}
+	for _, st := range steps {
+		before, _ := f.store.Recent(t.Context(), 100)
+		_, got := f.do(t, st.req)
+		after, err := f.store.Recent(t.Context(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.action == "" {
+			if len(after) != len(before) {
+				t.Errorf("%q (%s) disclosed nothing but was audited: %+v", st.req.Text, got.Kind, after[0])
+			}
+			continue
+		}
+		if len(after) != len(before)+1 {
+			t.Errorf("%q: %d audit entries written, want 1", st.req.Text, len(after)-len(before))
+			continue
+		}
+		e := after[0]
+		if e.Action != st.action || e.Requester != "U1" || e.Surface != "slack" || e.Target != "adele@contoso.com" || e.TargetID == "" ||
+			e.Verdict != st.verdict || e.Refusal != "" || e.Time.IsZero() || !strings.HasPrefix(e.Conversation, "C1") {
+			t.Errorf("%q: audit entry %+v; want action %s about adele by U1 in C1, verdict %q", st.req.Text, e, st.action, st.verdict)
+		}
+	}
+}
+
+// auditDown is a store whose audit log cannot be written, as when Redis
+// goes away between reading a diagnosis and answering.
+type auditDown struct{ store.Store }
+
+func (auditDown) Append(context.Context, store.AuditEntry) error {
+	return errors.New("dial tcp: connection refused")
+}
+
+// TestNoUnauditedDisclosure: when the entry cannot be written, nothing
+// about the account is shown, and the requester is told why.
+func TestNoUnauditedDisclosure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, handlers.Config{}, nil)
+	const thread = "1700000000.000100"
+	_, r := f.do(t, slackReq("adele@contoso.com", "", ""))
+	f.svc.LinkThread(t.Context(), handlers.SurfaceSlack, "C1", thread, r.DiagnosisID)
+
+	eng, err := diagnosis.NewEngine(func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant, err := demo.Default(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	down, err := handlers.NewService(handlers.Config{Access: handlers.Access{Everyone: true}}, eng, tenant, auditDown{f.store}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	down2 := fixture{svc: down, store: f.store}
+	for _, text := range []string{"adele@contoso.com", "recheck", "details", "signins", "policy CA015", "whatif"} {
+		for _, lang := range []string{"en", "nl"} {
+			req := slackReq(text, "", thread)
+			req.Lang = lang
+			_, got := down2.do(t, req)
+			if got.Kind != handlers.ReplyFailure || got.Diagnosis != nil || got.SignIns != nil || got.Policy != nil || got.WhatIf != nil ||
+				strings.Contains(got.Text, "CA015") || strings.Contains(got.Text, "adele") || !strings.Contains(got.Text, map[string]string{"en": "audit log", "nl": "auditlogboek"}[lang]) {
+				t.Errorf("%q (%s) with the audit log down = %+v; want the audit failure and nothing else", text, lang, got)
+			}
+		}
+	}
+	// The command line answers anyway: it is its operator's own terminal.
+	req := slackReq("adele@contoso.com", "", "")
+	req.Surface = handlers.SurfaceCLI
+	if _, got := down2.do(t, req); got.Kind != handlers.ReplyDiagnosis {
+		t.Errorf("CLI check with the audit log down = %s, want the diagnosis", got.Kind)
+	}
+}

@@ -272,6 +272,27 @@ func (m *Memory) Recent(ctx context.Context, n int) ([]AuditEntry, error) {
 	return out, nil
 }
 
+// List implements Audit.
+func (m *Memory) List(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx, "list audit"); err != nil {
+		return nil, err
+	}
+	size := len(m.audit)
+	out := []AuditEntry{}
+	for i := range size {
+		e := m.audit[((m.auditNext-1-i)%size+size)%size]
+		if !f.match(e) {
+			continue
+		}
+		if out = append(out, e); f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
 // Bytes implements Cache. The slice returned is the caller's.
 func (m *Memory) Bytes(ctx context.Context, key string) ([]byte, bool, error) {
 	b, err := m.get(ctx, "cache get", m.keys.cache(key))

@@ -140,6 +140,7 @@ type auditJSON struct {
 	Conversation string    `json:"conversation,omitempty"`
 	Action       string    `json:"action,omitempty"`
 	Target       string    `json:"target,omitempty"`
+	TargetID     string    `json:"targetId,omitempty"`
 	Verdict      string    `json:"verdict,omitempty"`
 	Refusal      string    `json:"refusal,omitempty"`
 	DiagnosisID  string    `json:"diagnosisId,omitempty"`

@@ -165,17 +165,66 @@ func (r *Redis) Recent(ctx context.Context, n int) ([]AuditEntry, error) {
 	}
 	out := make([]AuditEntry, 0, len(msgs))
 	for _, msg := range msgs {
-		s, _ := msg.Values["entry"].(string)
-		var a auditJSON
-		if err := json.Unmarshal([]byte(s), &a); err != nil {
-			return nil, fmt.Errorf("store: recent audit: entry %s: %w", msg.ID, err)
+		e, err := decodeAudit(msg)
+		if err != nil {
+			return nil, fmt.Errorf("store: recent audit: %w", err)
 		}
-		if a.Time.IsZero() {
-			a.Time = streamIDTime(msg.ID)
-		}
-		out = append(out, AuditEntry(a))
+		out = append(out, e)
 	}
 	return out, nil
+}
+
+// listPage is how many audit entries List reads per round trip.
+const listPage = 500
+
+// listSkew is how far before f.Since List reads the stream: an entry's id
+// is Redis's clock, its Time the replica's that wrote it.
+const listSkew = time.Hour
+
+// List implements Audit with XREVRANGE, newest first, a page at a time,
+// from the newest entry down to f.Since (less listSkew), filtering as it
+// goes.
+func (r *Redis) List(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	low := "-"
+	if !f.Since.IsZero() {
+		low = strconv.FormatInt(max(0, f.Since.Add(-listSkew).UnixMilli()), 10)
+	}
+	out := []AuditEntry{}
+	high := "+"
+	for {
+		msgs, err := r.c.XRevRangeN(ctx, r.keys.audit(), high, low, listPage).Result()
+		if err != nil {
+			return nil, fmt.Errorf("store: list audit: %w", err)
+		}
+		for _, msg := range msgs {
+			e, err := decodeAudit(msg)
+			if err != nil {
+				return nil, fmt.Errorf("store: list audit: %w", err)
+			}
+			if !f.match(e) {
+				continue
+			}
+			if out = append(out, e); f.Limit > 0 && len(out) == f.Limit {
+				return out, nil
+			}
+		}
+		if len(msgs) < listPage {
+			return out, nil
+		}
+		high = "(" + msgs[len(msgs)-1].ID
+	}
+}
+
+func decodeAudit(msg redis.XMessage) (AuditEntry, error) {
+	s, _ := msg.Values["entry"].(string)
+	var a auditJSON
+	if err := json.Unmarshal([]byte(s), &a); err != nil {
+		return AuditEntry{}, fmt.Errorf("entry %s: %w", msg.ID, err)
+	}
+	if a.Time.IsZero() {
+		a.Time = streamIDTime(msg.ID)
+	}
+	return AuditEntry(a), nil
 }
 
 // streamIDTime is the time in a stream entry id ("<ms>-<seq>").

@@ -55,7 +55,8 @@ type AuditEntry struct {
 	Requester    string // surface user id or AAD object id
 	Conversation string // channel or conversation id, and "/thread" inside a thread
 	Action       string // "check", "recheck", "details", "signins", "policy", "whatif", "button.details", …
-	Target       string // the account disclosed or asked about: object id, else as typed
+	Target       string // the account disclosed or asked about: its UPN, else as typed
+	TargetID     string // the account's object id, when it was found
 	Verdict      string // the diagnosis verdict, for check and recheck
 	Refusal      string // why nothing was disclosed ("not_allowed", "foreign_team", …); empty when answered
 	DiagnosisID  string // the stored diagnosis the answer came from
@@ -92,13 +93,30 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, error)
 }
 
-// Audit is the append-only log of diagnoses run.
+// AuditFilter selects audit entries; zero fields select everything.
+type AuditFilter struct {
+	Since     time.Time // entries at or after Since
+	Requester string    // entries of this requester id
+	User      string    // entries about this account: its UPN or object id, case-insensitive
+	Limit     int       // at most Limit entries; 0 means no limit
+}
+
+// match reports whether e passes f.
+func (f AuditFilter) match(e AuditEntry) bool {
+	return (f.Since.IsZero() || !e.Time.Before(f.Since)) &&
+		(f.Requester == "" || e.Requester == f.Requester) &&
+		(f.User == "" || strings.EqualFold(e.Target, f.User) || strings.EqualFold(e.TargetID, f.User))
+}
+
+// Audit is the append-only log of disclosures and refusals.
 type Audit interface {
 	// Append adds e to the log. Entries are dropped only when the log holds
 	// more than its cap, oldest first.
 	Append(ctx context.Context, e AuditEntry) error
 	// Recent returns up to n entries, newest first.
 	Recent(ctx context.Context, n int) ([]AuditEntry, error)
+	// List returns the entries f selects, newest first.
+	List(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 }
 
 // Cache keeps opaque bytes for a while (graph caches policies and named

@@ -110,7 +110,7 @@ func TestSingleTenantServerAcceptsEntraTokens(t *testing.T) {
 	if code := teamstest.Post(t, e.h, "Bearer "+e.bf.MintEntra(c), act); code != 200 {
 		t.Fatalf("status %d, want 200", code)
 	}
-	if got := e.bf.Wait(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "53003") {
+	if got := e.bf.WaitAnswers(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "53003") {
 		t.Errorf("replies = %v", got)
 	}
 }

@@ -65,7 +65,11 @@ type outgoing struct {
 // Recheck, Details and Open in Entra actions; any other reply as text
 // blocks. It is a pure function of the reply and the conversation catalog.
 func CardJSON(r handlers.Reply, msg *diagnosis.Text) ([]byte, error) {
-	return marshalIndent(render(r, msg).Attachments[0].Content)
+	a := render(r, msg)
+	if len(a.Attachments) == 0 {
+		return marshalIndent(textCard(r.Text)) // an acknowledgement is text only
+	}
+	return marshalIndent(a.Attachments[0].Content)
 }
 
 // ActivityJSON renders a reply as the message activity the bot posts to
@@ -94,19 +98,27 @@ func render(r handlers.Reply, msg *diagnosis.Text) outgoing {
 }
 
 func build(r handlers.Reply, msg *diagnosis.Text, limit int) outgoing {
-	a := outgoing{Type: typeMessage, Locale: r.Lang, TextFormat: "plain"}
+	// Teams clients may read a message's text as Markdown, whatever
+	// textFormat says, so the text is escaped like the card's.
+	a := outgoing{Type: typeMessage, Locale: r.Lang, TextFormat: "markdown"}
 	var c card
-	if (r.Kind == handlers.ReplyDiagnosis || r.Kind == handlers.ReplyDetails) && r.Diagnosis != nil {
+	switch {
+	case r.Kind == handlers.ReplyAck || r.Kind == handlers.ReplyProgress:
+		// The acknowledgement and its updates are one line of text,
+		// later replaced by the answer.
+		a.Text = cutEscaped(escapeText(r.Text), maxSummary*4)
+		return a
+	case (r.Kind == handlers.ReplyDiagnosis || r.Kind == handlers.ReplyDetails) && r.Diagnosis != nil:
 		c = diagnosisCard(*r.Diagnosis, r.DiagnosisID, r.Lang, msg, limit)
-		a.Text = cut(r.Diagnosis.Summary, maxSummary*4)
+		a.Text = cutEscaped(escapeText(r.Diagnosis.Summary), maxSummary*4)
 		a.Summary = cut(title(*r.Diagnosis, r.Lang, msg), maxSummary)
-	} else {
+	default:
 		c = textCard(r.Text)
 		first, _, _ := strings.Cut(r.Text, "\n")
 		a.Summary = cut(first, maxSummary)
 	}
 	if r.Text != "" {
-		c["fallbackText"] = cut(r.Text, maxCardFallback)
+		c["fallbackText"] = cutEscaped(escapeText(r.Text), maxCardFallback)
 	}
 	a.Attachments = []bfschema.Attachment{{ContentType: CardContentType, Content: c}}
 	return a
@@ -126,11 +138,11 @@ func textCard(text string) card {
 	var body []any
 	for _, p := range strings.Split(cut(text, maxTextBlock), "\n\n") {
 		if p = strings.TrimSpace(p); p != "" {
-			body = append(body, textBlock(p))
+			body = append(body, textBlock(p, maxTextBlock))
 		}
 	}
 	if len(body) == 0 {
-		body = append(body, textBlock(" "))
+		body = append(body, textBlock(" ", 1))
 	}
 	return newCard(body, nil)
 }
@@ -151,17 +163,17 @@ func diagnosisCard(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, 
 		color = "default"
 	}
 	body := []any{
-		card{"type": "TextBlock", "text": cut(title(d, lang, msg), 400), "size": "Large", "weight": "Bolder", "wrap": true, "color": color},
-		textBlock(cut(d.Summary, maxFindingText)),
-		card{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true, "spacing": "Small", "text": t("label.window",
+		card{"type": "TextBlock", "text": cutEscaped(escapeText(title(d, lang, msg)), 400), "size": "Large", "weight": "Bolder", "wrap": true, "color": color},
+		textBlock(d.Summary, maxFindingText),
+		card{"type": "TextBlock", "isSubtle": true, "size": "Small", "wrap": true, "spacing": "Small", "text": escapeText(t("label.window",
 			"since", d.Query.Since.UTC().Format("2006-01-02 15:04"), "until", d.Query.Until.UTC().Format("2006-01-02 15:04 UTC"),
 			"signins", strconv.Itoa(d.Stats.SignIns), "failures", strconv.Itoa(d.Stats.Failures),
-			"policies", strconv.Itoa(d.Stats.PoliciesEvaluated))},
+			"policies", strconv.Itoa(d.Stats.PoliciesEvaluated)))},
 	}
 	for i, f := range d.Findings {
 		if i >= limit {
 			body = append(body, card{"type": "TextBlock", "isSubtle": true, "wrap": true, "separator": true,
-				"text": t("label.more", "count", strconv.Itoa(len(d.Findings)-limit))})
+				"text": escapeText(t("label.more", "count", strconv.Itoa(len(d.Findings)-limit)))})
 			break
 		}
 		body = append(body, findingContainer(f, lang, msg))
@@ -169,11 +181,11 @@ func diagnosisCard(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, 
 	if len(d.Warnings) > 0 {
 		var ws []string
 		for _, w := range d.Warnings {
-			ws = append(ws, "- "+w.Message)
+			ws = append(ws, w.Message)
 		}
 		body = append(body, card{"type": "Container", "separator": true, "items": []any{
-			card{"type": "TextBlock", "text": t("text.warnings"), "weight": "Bolder", "color": "warning", "wrap": true},
-			textBlock(cut(strings.Join(ws, "\n"), maxFindingText)),
+			card{"type": "TextBlock", "text": escapeText(t("text.warnings")), "weight": "Bolder", "color": "warning", "wrap": true},
+			markdownBlock(escapeLines(ws, false), maxFindingText),
 		}})
 	}
 	open := signInLogsURL
@@ -189,7 +201,9 @@ func diagnosisCard(d diagnosis.Diagnosis, id, lang string, msg *diagnosis.Text, 
 			card{"type": "Action.Submit", "title": t("button.recheck"), "data": card{"action": actionRecheck, "id": id}},
 			card{"type": "Action.Submit", "title": t("button.details"), "data": card{"action": actionDetails, "id": id}})
 	}
-	actions = append(actions, card{"type": "Action.OpenUrl", "title": t("button.open_entra"), "url": open})
+	if u := openURL(open); u != "" {
+		actions = append(actions, card{"type": "Action.OpenUrl", "title": t("button.open_entra"), "url": u})
+	}
 	return newCard(body, actions)
 }
 
@@ -209,14 +223,16 @@ func findingContainer(f diagnosis.Finding, lang string, msg *diagnosis.Text) car
 		color = "warning"
 	}
 	items := []any{
-		card{"type": "TextBlock", "text": cut(f.Title, 400), "weight": "Bolder", "wrap": true, "color": color},
-		card{"type": "TextBlock", "text": sev, "isSubtle": true, "spacing": "None", "size": "Small", "wrap": true},
+		card{"type": "TextBlock", "text": cutEscaped(escapeText(f.Title), 400), "weight": "Bolder", "wrap": true, "color": color},
+		card{"type": "TextBlock", "text": escapeText(sev), "isSubtle": true, "spacing": "None", "size": "Small", "wrap": true},
 	}
 	if f.Detail != "" {
-		items = append(items, textBlock(cut(f.Detail, maxFindingText)))
+		items = append(items, textBlock(f.Detail, maxFindingText))
 	}
 	var facts []any
-	fact := func(title, value string) { facts = append(facts, card{"title": title, "value": cut(value, 300)}) }
+	fact := func(title, value string) {
+		facts = append(facts, card{"title": escapeText(title), "value": cutEscaped(escapeText(value), 300)})
+	}
 	for i, p := range f.Policies {
 		if i == maxPolicyFacts {
 			fact(t("fact.policy"), t("label.more", "count", strconv.Itoa(len(f.Policies)-i)))
@@ -246,18 +262,62 @@ func findingContainer(f diagnosis.Finding, lang string, msg *diagnosis.Text) car
 		items = append(items, card{"type": "FactSet", "facts": facts})
 	}
 	if len(f.Remediation) > 0 {
-		var steps []string
-		for i, s := range f.Remediation {
-			steps = append(steps, strconv.Itoa(i+1)+". "+s)
-		}
-		items = append(items, card{"type": "TextBlock", "text": t("text.steps"), "weight": "Bolder", "spacing": "Small", "wrap": true},
-			textBlock(cut(strings.Join(steps, "\n\n"), maxFindingText)))
+		items = append(items, card{"type": "TextBlock", "text": escapeText(t("text.steps")), "weight": "Bolder", "spacing": "Small", "wrap": true},
+			markdownBlock(escapeLines(f.Remediation, true), maxFindingText))
+	}
+	if links := referenceActions(f.References, t("button.open_entra")); len(links) > 0 {
+		items = append(items, card{"type": "ActionSet", "spacing": "Small", "actions": links})
 	}
 	return card{"type": "Container", "separator": true, "spacing": "Medium", "items": items}
 }
 
-func textBlock(text string) card {
-	return card{"type": "TextBlock", "text": text, "wrap": true}
+// maxReferences bounds the links under a finding.
+const maxReferences = 3
+
+// referenceActions are the links of a finding that the bot built, as
+// Action.OpenUrl buttons: the first Entra admin center page, titled
+// openEntra, and Microsoft Learn pages, titled by their slug. Any other
+// URL is left out.
+func referenceActions(refs []string, openEntra string) []any {
+	var out []any
+	entra := false
+	for _, r := range refs {
+		u := openURL(r)
+		if u == "" {
+			continue
+		}
+		p, _ := url.Parse(u)
+		title := ""
+		switch {
+		case strings.EqualFold(p.Host, "learn.microsoft.com"):
+			slug := strings.Trim(p.Path, "/")
+			slug = slug[strings.LastIndex(slug, "/")+1:]
+			if slug == "" {
+				continue
+			}
+			title = strings.ToUpper(slug[:1]) + strings.ReplaceAll(slug[1:], "-", " ")
+		case !entra && strings.EqualFold(p.Host, "entra.microsoft.com"):
+			entra, title = true, openEntra
+		default:
+			continue
+		}
+		out = append(out, card{"type": "Action.OpenUrl", "title": cut(title, 60), "url": u})
+		if len(out) == maxReferences {
+			break
+		}
+	}
+	return out
+}
+
+// textBlock is a TextBlock showing text as itself, cut to n runes.
+func textBlock(text string, n int) card {
+	return markdownBlock(escapeText(text), n)
+}
+
+// markdownBlock is a TextBlock of Markdown the bot built around escaped
+// text (lists), cut to n runes.
+func markdownBlock(md string, n int) card {
+	return card{"type": "TextBlock", "text": cutEscaped(md, n), "wrap": true}
 }
 
 // cut shortens s to n runes, marking the cut with an ellipsis.

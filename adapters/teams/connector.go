@@ -37,6 +37,11 @@ const (
 	sendBurst = 7
 )
 
+// statusError is an answer of the connector that no retry changes.
+type statusError struct{ status int }
+
+func (e *statusError) Error() string { return "connector status " + strconv.Itoa(e.status) }
+
 // errTokenRefused is the connector refusing the bot's token even after
 // a renewal: nothing the bot posts can arrive then.
 var errTokenRefused = errors.New("connector refused the token")
@@ -186,7 +191,7 @@ func (s *Server) call(ctx context.Context, rt route, method, u string, body []by
 		case status == http.StatusUnauthorized:
 			return "", fmt.Errorf("reply: %w twice", errTokenRefused)
 		default:
-			return "", fmt.Errorf("connector status %d", status)
+			return "", &statusError{status: status}
 		}
 	}
 	return "", fmt.Errorf("reply: gave up after %d attempts: %w", maxSendAttempts, last)

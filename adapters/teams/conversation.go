@@ -2,26 +2,20 @@ package teams
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"encoding/json"
 	"log/slog"
 	"time"
 
 	"github.com/onboard-check/onboard-check/handlers"
 )
 
-const (
-	// sendGrace is the time, beyond the service's budget, allowed for
-	// posting a reply.
-	sendGrace = 15 * time.Second
-	// typingAfter is how long a diagnosis may take before the bot shows
-	// that it is typing; typingEvery repeats it while the work goes on.
-	typingAfter = 2 * time.Second
-	typingEvery = 3 * time.Second
-)
+// answerTimeout bounds what the bot posts while the HTTP request waits:
+// the acknowledgement of a check and immediate answers (usage, help,
+// refusals). The Bot Framework waits 15 s for the response.
+const answerTimeout = 8 * time.Second
 
-// request is the handlers request for an activity whose sender identify
-// accepted.
+// request is the handlers request for an activity; requester and tenant
+// are what identify authenticated (empty for a refused sender).
 func (s *Server) request(a activity, requester, tenant, text string) handlers.Request {
 	conv, root := a.thread()
 	return handlers.Request{
@@ -42,102 +36,73 @@ func (s *Server) welcome(ctx context.Context, a activity, requester, tenant stri
 	if err != nil || reply.Kind != handlers.ReplyHelp {
 		return
 	}
-	rt := newRoute(a, tenant)
-	s.background(ctx, func(ctx context.Context) { s.deliver(ctx, rt, reply) })
+	s.answer(ctx, newRoute(a, tenant), reply)
 }
 
-// message prepares the command in a message or card submit, sends the
-// immediate answer from the background, and runs the rest there.
+// message prepares the command in a message or card submit. An immediate
+// answer (usage, help, a refusal) is posted at once; a check is
+// acknowledged with a message that later shows its place in line and is
+// then replaced by the diagnosis; the job goes to the service's queue,
+// whose worker, on any replica, hands the reply to Deliver.
 func (s *Server) message(ctx context.Context, a activity, requester, tenant string) {
 	req := s.request(a, requester, tenant, a.command())
-	rt := newRoute(a, tenant)
 	if v, ok := a.submitted(); ok {
 		// The button carries its diagnosis: in a chat where another
 		// account was checked since, Details still means this card's.
 		req.Diagnosis = v.ID
-	} else {
-		req.Resolve = func(ctx context.Context, t handlers.Target) (string, error) { return s.resolve(ctx, rt, t) }
 	}
+	rt := newRoute(a, tenant)
 	job, reply, err := s.svc.Prepare(ctx, req)
 	if err != nil {
-		reply := s.failure(ctx, s.svc.Lang(a.Locale), err)
-		s.background(ctx, func(ctx context.Context) { s.deliver(ctx, rt, reply) })
+		s.answer(ctx, rt, s.svc.Failure(ctx, a.Locale, err))
 		return
 	}
 	switch reply.Kind {
 	case handlers.ReplyDuplicate:
 		return
-	case "", handlers.ReplyAck:
-		// Teams has no ephemeral acknowledgement; the typing indicator
-		// stands in for it while the work takes long.
+	case handlers.ReplyAck:
+		rt.Ack = s.acknowledge(ctx, rt, reply)
+	case "":
 	default:
-		s.background(ctx, func(ctx context.Context) { s.deliver(ctx, rt, reply) })
+		s.answer(ctx, rt, reply)
 	}
 	if job.Empty() {
 		return
 	}
-	lang := s.svc.Lang(a.Locale)
-	s.background(ctx, func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, s.svc.Budget()+sendGrace)
-		defer cancel()
-		stop := s.typing(ctx, rt)
-		out, err := s.svc.Run(ctx, job)
-		stop()
-		if err != nil {
-			out = s.failure(ctx, lang, err)
-		}
-		s.deliver(ctx, rt, out)
-	})
-}
-
-// deliver posts a reply; when that fails, it tries once to tell the
-// requester so, and the failure is logged under an incident id.
-func (s *Server) deliver(ctx context.Context, rt route, r handlers.Reply) {
-	if r.Kind == handlers.ReplyDuplicate {
-		return
-	}
-	_, err := s.send(ctx, rt, r)
+	b, err := json.Marshal(rt)
 	if err == nil {
-		return
+		err = s.svc.Enqueue(ctx, job, b)
 	}
-	f := s.failure(ctx, r.Lang, fmt.Errorf("deliver %s reply: %w", r.Kind, err))
-	if r.Kind == handlers.ReplyFailure || errors.Is(err, errTokenRefused) {
-		return // nothing more can arrive; it is logged
-	}
-	if _, err := s.send(ctx, rt, f); err != nil {
-		s.log.Warn("failure notice not delivered", slog.String("incident", f.Incident), slog.Any("err", err))
+	if err != nil {
+		// A full queue or a shutdown: the requester is told so, in place
+		// of the acknowledgement when there is one.
+		_ = s.Deliver(context.WithoutCancel(ctx), b, s.svc.Failure(ctx, a.Locale, err))
 	}
 }
 
-// background runs fn on the runner, detached from the request.
-func (s *Server) background(ctx context.Context, fn func(ctx context.Context)) {
-	if err := s.runner.Go(context.WithoutCancel(ctx), fn); err != nil {
-		s.log.Warn("reply not started; shutting down", slog.Any("err", err))
+// acknowledge posts the acknowledgement of a check and returns its
+// activity id, or "" when it could not be posted (the reply then comes as
+// a new message).
+func (s *Server) acknowledge(ctx context.Context, rt route, ack handlers.Reply) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer cancel()
+	id, err := s.send(ctx, rt, ack)
+	if err != nil {
+		s.log.Warn("acknowledgement not posted", slog.String("channel_id", rt.limiterKey()), slog.Any("err", err))
 	}
+	return id
 }
 
-// typing shows the typing indicator in the conversation while a job runs
-// longer than typingAfter, until stop is called.
-func (s *Server) typing(ctx context.Context, rt route) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTimer(typingAfter)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			out := outgoing{Type: typeTyping}
-			rt.address(&out)
-			if body, err := marshal(out); err == nil {
-				_, _ = s.call(ctx, rt, "POST", rt.activitiesURL(rt.Activity), body)
-			}
-			t.Reset(typingEvery)
-		}
-	}()
-	return func() { cancel(); <-done }
+// answer posts an immediate reply while the request waits, bounded by
+// answerTimeout.
+func (s *Server) answer(ctx context.Context, rt route, r handlers.Reply) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer cancel()
+	b, err := json.Marshal(rt)
+	if err == nil {
+		err = s.Deliver(ctx, b, r)
+	}
+	if err != nil {
+		s.log.Warn("reply not delivered", slog.String("channel_id", rt.limiterKey()), slog.String("kind", string(r.Kind)), slog.Any("err", err))
+	}
 }

@@ -72,3 +72,23 @@ func FuzzValidate(f *testing.F) { // more seeds live in testdata/fuzz/FuzzValida
 		}
 	})
 }
+
+// FuzzRSAKey feeds arbitrary JWK numbers and certificates, as a key set
+// from the network may hold them, to the key reader: it never panics, and
+// a key it returns has a modulus and a positive exponent.
+func FuzzRSAKey(f *testing.F) { // more seeds live in testdata/fuzz/FuzzRSAKey/
+	f.Add("sJp1MYbt4XK0vsCvpMjCw1_AaKGYAyEvbZtVyjbhGGN4hW7lFcA8P6gO1B4UgOBUNFRkDSlnkZM8J7JmnMaAoD2Qh9i0wZxE6RVZJxCnhsDtgtoE9AsE0lkD1vt1q2D9E7wf6z3jKGu3VmNu3pXeNiFBvvQ2jHwNU8GdaSqTAiyb5r3oXNqQEHMSrDNNhxxjKYyUZm5j_xS2u16kSWA8hI-CGP6a8_Q-ll3BYYn-ZCI9mqL_IKnvn61U7IGj0-sE8EDBP7eDkvGyzO7LxLbR-hGo4_6EfSOhfILJHgNbmZ7pUP4nSbm5mUuIAbCb8CqJH6Wv1o0sOY7pBFakRA19Q", "AQAB", "")
+	f.Add("sJp1MYbt4XK0vsCvpMjCw1+AaKGYAyEvbZtVyjbhGGN4hW7lFcA8P6gO1B4UgOBUNFRkDSlnkZM8J7JmnMaAoD2Qh9i0wZxE6RVZJxCnhsDtgtoE9AsE0lkD1vt1q2D9E7wf6z3jKGu3VmNu3pXeNiFBvvQ2jHwNU8GdaSqTAiyb5r3oXNqQEHMSrDNNhxxjKYyUZm5j/xS2u16kSWA8hI+CGP6a8/Q+ll3BYYn+ZCI9mqL/IKnvn61U7IGj0+sE8EDBP7eDkvGyzO7LxLbR+hGo4/6EfSOhfILJHgNbmZ7pUP4nSbm5mUuIAbCb8CqJH6Wv1o0sOY7pBFakRA19Q==", "AQAB", "")
+	f.Add("", "", "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA")
+	f.Add("AA", "AAAAAAAA", "")
+	f.Fuzz(func(t *testing.T, n, e, x5c string) {
+		var chain []string
+		if x5c != "" {
+			chain = []string{x5c}
+		}
+		k := rsaKey(n, e, chain)
+		if k != nil && (k.N == nil || k.N.Sign() <= 0 || k.E <= 0) {
+			t.Errorf("rsaKey(%q, %q, %q) = a key with N %v, E %d", n, e, x5c, k.N, k.E)
+		}
+	})
+}

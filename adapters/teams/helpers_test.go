@@ -34,14 +34,19 @@ const (
 // countingSource is the demo tenant, counting reads; with a gate it holds
 // every read until the gate is closed.
 type countingSource struct {
-	tenant *demo.Tenant
-	calls  atomic.Int32
-	gate   chan struct{}
-	delay  time.Duration
+	tenant   *demo.Tenant
+	calls    atomic.Int32
+	gate     chan struct{}
+	delay    time.Duration
+	progress *diagnosis.Progress
 }
 
 func (c *countingSource) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Snapshot, error) {
 	c.calls.Add(1)
+	if c.progress != nil {
+		// As a source waiting for Graph's budget reports it.
+		diagnosis.ReportProgress(ctx, *c.progress)
+	}
 	if c.gate != nil {
 		select {
 		case <-c.gate:
@@ -117,22 +122,48 @@ func (l *logBuffer) String() string {
 
 type options struct {
 	access   handlers.Access
-	tenant   string        // MICROSOFT_APP_TENANT_ID; "" means the fake's tenant
-	tenants  []string      // ONBOARD_TEAMS_TENANTS
-	emulator bool          // ONBOARD_TEAMS_ALLOW_EMULATOR
-	offline  bool          // reach the fake in-process (for synctest bubbles)
-	gate     chan struct{} // hold diagnoses until closed
-	delay    time.Duration // make diagnoses take this long
+	tenant   string              // MICROSOFT_APP_TENANT_ID; "" means the fake's tenant
+	tenants  []string            // ONBOARD_TEAMS_TENANTS
+	emulator bool                // ONBOARD_TEAMS_ALLOW_EMULATOR
+	offline  bool                // reach the fake in-process (for synctest bubbles)
+	gate     chan struct{}       // hold diagnoses until closed
+	delay    time.Duration       // make diagnoses take this long
+	progress *diagnosis.Progress // a wait the source reports before it reads
+	bf       *teamstest.Server   // share another env's fake (a second replica)
 }
 
-// env is a bot wired to a fake Bot Framework and the demo tenant.
+// env is a bot wired to a fake Bot Framework and the demo tenant, with
+// the service's workers running.
 type env struct {
-	bf     *teamstest.Server
-	src    *countingSource
-	store  *countingStore
-	h      http.Handler
-	runner *handlers.Runner
-	logs   *logBuffer
+	srv   *teams.Server
+	bf    *teamstest.Server
+	src   *countingSource
+	store *countingStore
+	h     http.Handler
+	jobs  *jobCounter
+	logs  *logBuffer
+}
+
+// jobCounter is the service's Observer: it counts queued and finished
+// jobs, so that a test can wait for every job to be answered.
+type jobCounter struct {
+	mu       sync.Mutex
+	queued   int
+	done     int
+	results  []string
+	finished chan struct{}
+}
+
+func (j *jobCounter) CommandDone(handlers.Surface, diagnosis.Verdict, time.Duration) {}
+func (j *jobCounter) JobStarted(time.Duration)                                       {}
+func (j *jobCounter) JobQueued(int)                                                  { j.mu.Lock(); j.queued++; j.mu.Unlock() }
+func (j *jobCounter) JobDone(result string) {
+	j.mu.Lock()
+	j.done++
+	j.results = append(j.results, result)
+	close(j.finished)
+	j.finished = make(chan struct{})
+	j.mu.Unlock()
 }
 
 func setup(t testing.TB, o options) *env {
@@ -141,7 +172,7 @@ func setup(t testing.TB, o options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &countingSource{tenant: tenant, gate: o.gate, delay: o.delay}
+	src := &countingSource{tenant: tenant, gate: o.gate, delay: o.delay, progress: o.progress}
 	eng, err := diagnosis.NewEngine(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -149,30 +180,37 @@ func setup(t testing.TB, o options) *env {
 	st := &countingStore{Memory: store.NewMemory(nil)}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	o.access.Everyone = o.access.Everyone || o.access.Open()
-	svc, err := handlers.NewService(handlers.Config{Access: o.access}, eng, src, st, log)
+	jobs := &jobCounter{finished: make(chan struct{})}
+	if o.access.Open() {
+		o.access.Everyone = true // the tests' default; refusals set a list
+	}
+	svc, err := handlers.NewService(handlers.Config{Access: o.access, Observer: jobs, Grace: time.Minute}, eng, src, st, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bf *teamstest.Server
-	if o.offline {
+	bf := o.bf
+	switch {
+	case bf != nil:
+	case o.offline:
 		bf = teamstest.NewOffline(t)
-	} else {
+	default:
 		bf = teamstest.NewServer(t)
 	}
 	bf.ExpectClient(appID, password)
-	runner := handlers.NewRunner(4)
 	if o.tenant == "" {
 		o.tenant = teamstest.TenantID
 	}
 	s, err := teams.New(teams.Config{AppID: appID, Password: password, TenantID: o.tenant, Tenants: o.tenants, AllowEmulator: o.emulator,
-		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL(), TenantOpenIDURL: bf.TenantOpenIDURL()}, svc, runner, log)
+		OpenIDURL: bf.OpenIDURL(), TokenURL: bf.TokenURL(), TenantOpenIDURL: bf.TenantOpenIDURL()}, svc, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.offline {
 		teams.SetHTTPClient(s, bf.Client())
 	}
+	ctx, stop := context.WithCancel(context.Background())
+	worked := make(chan struct{})
+	go func() { _ = svc.Work(ctx); close(worked) }()
 	t.Cleanup(func() {
 		if o.gate != nil {
 			select {
@@ -181,9 +219,10 @@ func setup(t testing.TB, o options) *env {
 				close(o.gate)
 			}
 		}
-		_ = runner.Shutdown(context.Background())
+		stop()
+		<-worked
 	})
-	return &env{bf: bf, src: src, store: st, h: s.Handler(), runner: runner, logs: logs}
+	return &env{srv: s, bf: bf, src: src, store: st, h: s.Handler(), jobs: jobs, logs: logs}
 }
 
 // post sends an activity with a valid token, as the Bot Framework does.
@@ -194,13 +233,24 @@ func (e *env) post(t testing.TB, activity map[string]any) int {
 
 func (e *env) valid() string { return e.bf.Mint(e.bf.Claims(appID, time.Now())) }
 
-// drain waits for every background job to finish.
+// drain waits until every queued job was answered. Immediate answers are
+// posted before post returns.
 func (e *env) drain(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := e.runner.Shutdown(ctx); err != nil {
-		t.Fatalf("background work did not finish: %v", err)
+	timeout := time.NewTimer(30 * time.Second)
+	defer timeout.Stop()
+	for {
+		e.jobs.mu.Lock()
+		done, queued, ch := e.jobs.done, e.jobs.queued, e.jobs.finished
+		e.jobs.mu.Unlock()
+		if done >= queued {
+			return
+		}
+		select {
+		case <-ch:
+		case <-timeout.C:
+			t.Fatalf("%d of %d jobs answered after 30 s", done, queued)
+		}
 	}
 }
 
@@ -244,3 +294,12 @@ func buttonData(t testing.TB, r teamstest.Reply, action string) map[string]any {
 }
 
 func contains(r teamstest.Reply, s string) bool { return strings.Contains(r.String(), s) }
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}

@@ -9,7 +9,8 @@ import (
 
 // TestIdentityRefusals: activities whose token is valid but whose sender
 // the bot does not serve are refused before anything runs: no reply, no
-// token fetched, no directory read, nothing stored.
+// token fetched, no directory read, nothing stored but the audit entry of
+// the refusal.
 func TestIdentityRefusals(t *testing.T) {
 	t.Parallel()
 	const otherTenant = "8a1c9e3b-0000-4000-8000-000000000001"
@@ -17,37 +18,38 @@ func TestIdentityRefusals(t *testing.T) {
 		name   string
 		edit   func(a map[string]any)
 		status int
+		reason string // the refusal audited
 	}{
 		// Web Chat and Direct Line clients choose from.id themselves; the
 		// channel is not served at all.
 		{"web chat", func(a map[string]any) {
 			a["channelId"] = "webchat"
 			a["from"] = map[string]any{"id": "dl_adele", "name": "Adele"}
-		}, http.StatusForbidden},
+		}, http.StatusForbidden, "channel_not_allowed"},
 		{"direct line claiming an object id", func(a map[string]any) {
 			a["channelId"] = "directline"
 			a["from"] = map[string]any{"id": teamstest.RequesterID, "aadObjectId": teamstest.RequesterID}
-		}, http.StatusForbidden},
-		{"emulator when not allowed", func(a map[string]any) { a["channelId"] = "emulator" }, http.StatusForbidden},
-		{"no channel", func(a map[string]any) { delete(a, "channelId") }, http.StatusForbidden},
+		}, http.StatusForbidden, "channel_not_allowed"},
+		{"emulator when not allowed", func(a map[string]any) { a["channelId"] = "emulator" }, http.StatusForbidden, "channel_not_allowed"},
+		{"no channel", func(a map[string]any) { delete(a, "channelId") }, http.StatusForbidden, "channel_not_allowed"},
 		// On Teams, from.id is never a fallback for aadObjectId.
 		{"no aadObjectId", func(a map[string]any) {
 			a["from"] = map[string]any{"id": "29:1helpdesk", "name": "Jan de Vries"}
-		}, http.StatusOK},
+		}, http.StatusOK, "unauthenticated"},
 		{"empty aadObjectId", func(a map[string]any) {
 			a["from"] = map[string]any{"id": "29:1helpdesk", "aadObjectId": " "}
-		}, http.StatusOK},
+		}, http.StatusOK, "unauthenticated"},
 		{"another tenant", func(a map[string]any) {
 			a["conversation"].(map[string]any)["tenantId"] = otherTenant
 			a["channelData"].(map[string]any)["tenant"] = map[string]any{"id": otherTenant}
-		}, http.StatusOK},
+		}, http.StatusOK, "foreign_tenant"},
 		{"tenant fields disagree", func(a map[string]any) {
 			a["channelData"].(map[string]any)["tenant"] = map[string]any{"id": otherTenant}
-		}, http.StatusOK},
+		}, http.StatusOK, "tenant_mismatch"},
 		{"no tenant", func(a map[string]any) {
 			delete(a["conversation"].(map[string]any), "tenantId")
 			delete(a["channelData"].(map[string]any), "tenant")
-		}, http.StatusOK},
+		}, http.StatusOK, "foreign_tenant"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -67,8 +69,12 @@ func TestIdentityRefusals(t *testing.T) {
 			if n := e.src.calls.Load(); n != 0 {
 				t.Errorf("%d directory reads for a refused activity", n)
 			}
-			if n := e.store.writes.Load(); n != 0 {
-				t.Errorf("%d store writes for a refused activity", n)
+			// The one write is the audit entry of the refusal.
+			if n := e.store.writes.Load(); n != 1 {
+				t.Errorf("%d store writes for a refused activity, want the audit entry", n)
+			}
+			if got, _ := e.store.Recent(t.Context(), 5); len(got) != 1 || got[0].Refusal != tt.reason || got[0].Surface != "teams" {
+				t.Errorf("audit = %+v, want one refusal %q", got, tt.reason)
 			}
 		})
 	}
@@ -104,7 +110,7 @@ func TestIdentityAccepted(t *testing.T) {
 			if code := e.post(t, act); code != http.StatusOK {
 				t.Errorf("status %d, want 200", code)
 			}
-			if got := e.bf.Wait(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "53003") {
+			if got := e.bf.WaitAnswers(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "53003") {
 				t.Errorf("replies = %v", got)
 			}
 		})

@@ -17,12 +17,11 @@ import (
 // maxBody bounds an activity read before its token is validated.
 const maxBody = 512 << 10
 
-// Server is the Teams surface: POST /api/messages. It is safe for
-// concurrent use.
+// Server is the Teams surface: POST /api/messages, and the Deliverer of
+// the Teams jobs the service queues. It is safe for concurrent use.
 type Server struct {
 	cfg       Config
 	svc       *handlers.Service
-	runner    *handlers.Runner
 	validator *Validator
 	tokens    *Tokens
 	http      *http.Client
@@ -32,15 +31,19 @@ type Server struct {
 	limits map[string]*rate.Limiter // per conversation
 }
 
-// New returns the Teams surface for a validated configuration; background
-// work runs on runner. It makes no network call: keys and tokens are
-// fetched when the first activity arrives.
-func New(cfg Config, svc *handlers.Service, runner *handlers.Runner, logger *slog.Logger) (*Server, error) {
+// New returns the Teams surface for a validated configuration and
+// registers it with svc as the Deliverer of Teams jobs, which the
+// service's workers (Service.Work) run. It makes no network call: keys and
+// tokens are fetched when the first activity arrives.
+//
+// The runner is no longer used (jobs go through the service's queue) and
+// may be nil; the parameter goes once serve stops passing it.
+func New(cfg Config, svc *handlers.Service, _ *handlers.Runner, logger *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if svc == nil || runner == nil {
-		return nil, errors.New("teams: a service and a runner are required")
+	if svc == nil {
+		return nil, errors.New("teams: a service is required")
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -54,8 +57,10 @@ func New(cfg Config, svc *handlers.Service, runner *handlers.Runner, logger *slo
 	if u := cfg.tenantOpenIDURL(); u != "" {
 		validator.WithTenant(cfg.TenantID, u)
 	}
-	return &Server{cfg: cfg, svc: svc, runner: runner, validator: validator,
-		tokens: tokens, http: client, log: logger.With(slog.String("component", "teams")), limits: map[string]*rate.Limiter{}}, nil
+	s := &Server{cfg: cfg, svc: svc, validator: validator,
+		tokens: tokens, http: client, log: logger.With(slog.String("component", "teams")), limits: map[string]*rate.Limiter{}}
+	svc.Register(handlers.SurfaceTeams, s)
+	return s, nil
 }
 
 // Handler serves POST /api/messages, the bot's messaging endpoint.
@@ -100,7 +105,13 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	requester, tenant, refusal := s.cfg.identify(a)
 	if refusal != "" {
-		s.refuse(r.Context(), a, tenant, refusal)
+		// A request (a message, an invoke) is audited as refused; the
+		// polite text is not posted: the sender is not someone the bot
+		// answers. Events (a channel renamed, a member added) need no
+		// record.
+		if a.Type == typeMessage || a.Type == typeInvoke {
+			_ = s.svc.Refuse(r.Context(), s.request(a, a.From.AadObjectID, tenant, a.command()), refusal)
+		}
 		// A channel the bot does not serve learns so; a refused person
 		// in Teams gets the usual empty answer, and no reply.
 		if refusal == refuseChannel {

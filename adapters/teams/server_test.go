@@ -77,7 +77,7 @@ func TestRefusalClaimsNothing(t *testing.T) {
 	if code := e.post(t, act); code != http.StatusOK {
 		t.Fatalf("valid token: status %d", code)
 	}
-	if got := e.bf.Wait(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "CA015") {
+	if got := e.bf.WaitAnswers(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "CA015") {
 		t.Errorf("the delivery refused before was not answered: %v", got)
 	}
 }
@@ -92,7 +92,7 @@ func TestChannelMentionAnsweredInThread(t *testing.T) {
 	if code := e.post(t, mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")); code != http.StatusOK {
 		t.Fatalf("status %d, want 200", code)
 	}
-	replies := e.bf.Wait(waitCtx(t), 1)
+	replies := e.bf.WaitAnswers(waitCtx(t), 1)
 	if len(replies) != 1 {
 		t.Fatalf("replies = %v", replies)
 	}
@@ -129,7 +129,7 @@ func TestChannelMentionAnsweredInThread(t *testing.T) {
 	e.post(t, e.bf.Activity("1700000000100", channelThread, "", map[string]any{"value": buttonData(t, r, "recheck")}))
 	e.post(t, mentionActivity(e, "1700000000101", channelThread, "policy CA015"))
 	e.drain(t)
-	replies = e.bf.Messages()
+	replies = e.bf.Answers()
 	if len(replies) != 4 {
 		t.Fatalf("%d replies, want the diagnosis, details once, recheck and policy: %v", len(replies), replies)
 	}
@@ -162,11 +162,11 @@ func TestAnsweredBeforeDiagnosis(t *testing.T) {
 	if code := e.post(t, mentionActivity(e, "1700000000001", channelThread, "onboard-check adele@contoso.com")); code != http.StatusOK {
 		t.Fatalf("status %d, want 200 before the diagnosis", code)
 	}
-	if n := len(e.bf.Messages()); n != 0 {
+	if n := len(e.bf.Answers()); n != 0 {
 		t.Fatalf("%d replies before the directory answered", n)
 	}
 	close(gate)
-	if got := e.bf.WaitFor(waitCtx(t), 1, "message"); len(got) != 1 || !contains(got[0], "CA015") {
+	if got := e.bf.WaitAnswers(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "CA015") {
 		t.Errorf("replies = %v", got)
 	}
 }
@@ -178,14 +178,14 @@ func TestPersonalChat(t *testing.T) {
 	t.Parallel()
 	e := setup(t, options{})
 	e.post(t, e.bf.PersonalActivity("p1", "onboard-check adele@contoso.com", nil))
-	adele := e.bf.Wait(waitCtx(t), 1)
+	adele := e.bf.WaitAnswers(waitCtx(t), 1)
 	e.post(t, e.bf.PersonalActivity("p2", "megan@contoso.com", nil))
-	e.bf.Wait(waitCtx(t), 2)
+	e.bf.WaitAnswers(waitCtx(t), 2)
 	e.post(t, e.bf.PersonalActivity("p3", "", map[string]any{"value": buttonData(t, adele[0], "details")}))
 	e.post(t, e.bf.PersonalActivity("p4", "signins", nil))
 	e.drain(t)
 	got := map[string]teamstest.Reply{}
-	for _, r := range e.bf.Messages() {
+	for _, r := range e.bf.Answers() {
 		got[r.ReplyTo] = r
 	}
 	if len(got) != 4 {
@@ -207,7 +207,7 @@ func TestGroupChat(t *testing.T) {
 	t.Parallel()
 	e := setup(t, options{})
 	e.post(t, e.bf.GroupActivity("g1", "<at>onboard-check</at> explain 53003", map[string]any{"entities": []any{teamstest.BotMention()}}))
-	got := e.bf.Wait(waitCtx(t), 1)
+	got := e.bf.WaitAnswers(waitCtx(t), 1)
 	if len(got) != 1 || got[0].Path != "/v3/conversations/19:group-chat@thread.v2/activities/g1" || !contains(got[0], "53003") {
 		t.Errorf("replies = %v", got)
 	}
@@ -221,7 +221,7 @@ func TestPersonMention(t *testing.T) {
 	act := e.bf.Activity("m1", channelThread, "<at>onboard-check</at> onboard-check <at>Megan Bowen</at>",
 		map[string]any{"entities": []any{teamstest.BotMention(), teamstest.Mention("29:megan", "Megan Bowen", meganID)}, "locale": "nl-NL"})
 	e.post(t, act)
-	got := e.bf.Wait(waitCtx(t), 1)
+	got := e.bf.WaitAnswers(waitCtx(t), 1)
 	if len(got) != 1 || !contains(got[0], "megan@contoso.com") || !contains(got[0], "Risico") || got[0].Body["locale"] != "nl" {
 		t.Errorf("Dutch reply about Megan = %v", got)
 	}
@@ -238,7 +238,7 @@ func TestPersonMentionThroughRoster(t *testing.T) {
 	e.bf.AddMember("29:megan", meganID, "megan@contoso.com")
 	e.post(t, e.bf.Activity("m2", channelThread, "<at>onboard-check</at> onboard-check <at>Megan Bowen</at>",
 		map[string]any{"entities": []any{teamstest.BotMention(), teamstest.Mention("29:megan", "Megan Bowen", "")}}))
-	got := e.bf.Wait(waitCtx(t), 1)
+	got := e.bf.WaitAnswers(waitCtx(t), 1)
 	if len(got) != 1 || !contains(got[0], "megan@contoso.com") {
 		t.Errorf("mention without aadObjectId: %v", got)
 	}
@@ -254,7 +254,7 @@ func TestAccessRefusal(t *testing.T) {
 	e := setup(t, options{access: handlers.Access{TeamsUsers: []string{"00000000-0000-0000-0000-00000000abcd"}}})
 	e.post(t, mentionActivity(e, "a1", channelThread, "onboard-check adele@contoso.com"))
 	e.drain(t)
-	if got := e.bf.Messages(); len(got) != 1 || !contains(got[0], "not on the list") {
+	if got := e.bf.Answers(); len(got) != 1 || !contains(got[0], "not on the list") {
 		t.Errorf("refusal = %v", got)
 	}
 	if n := e.src.calls.Load(); n != 0 {
@@ -270,7 +270,7 @@ func TestRedelivery(t *testing.T) {
 	e.post(t, act)
 	e.post(t, act)
 	e.drain(t)
-	if got := e.bf.Messages(); len(got) != 1 {
+	if got := e.bf.Answers(); len(got) != 1 {
 		t.Errorf("%d replies to one activity delivered twice", len(got))
 	}
 	if n := e.src.calls.Load(); n != 1 {
@@ -296,7 +296,7 @@ func TestUsageAndOtherActivities(t *testing.T) {
 		t.Errorf("activity without conversation: status %d, want 400", code)
 	}
 	e.drain(t)
-	got := e.bf.Messages()
+	got := e.bf.Answers()
 	if len(got) != 1 || !contains(got[0], "not-a-user") {
 		t.Errorf("replies = %v", got)
 	}
@@ -314,7 +314,7 @@ func TestTolerantDecoding(t *testing.T) {
 	if code := e.post(t, act); code != http.StatusOK {
 		t.Fatalf("status %d", code)
 	}
-	if got := e.bf.Wait(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "53003") {
+	if got := e.bf.WaitAnswers(waitCtx(t), 1); len(got) != 1 || !contains(got[0], "53003") {
 		t.Errorf("replies = %v", got)
 	}
 }
@@ -331,7 +331,7 @@ func TestWelcomeWhenAdded(t *testing.T) {
 	}
 	e.post(t, act)
 	e.drain(t)
-	got := e.bf.Messages()
+	got := e.bf.Answers()
 	if len(got) != 1 || !contains(got[0], "Check an account") || got[0].Path != "/v3/conversations/19:helpdesk@thread.tacv2/activities" {
 		t.Errorf("welcome = %v", got)
 	}

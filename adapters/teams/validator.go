@@ -328,7 +328,11 @@ func rsaKey(n64, e64 string, x5c []string) *rsa.PublicKey {
 		if err1 != nil || err2 != nil || len(e) == 0 || len(e) > 4 {
 			return nil
 		}
-		return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		k := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		if k.E < 3 || k.N.Sign() <= 0 {
+			return nil // no usable RSA key
+		}
+		return k
 	}
 	if len(x5c) == 0 {
 		return nil

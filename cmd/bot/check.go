@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,32 +28,29 @@ type checkFlags struct {
 	demo                     bool
 }
 
+func checkCommand(f *checkFlags) *command {
+	c := newCommand("check", "bot check [--app KEY] [--since DURATION] [--output text|json|slack|teams] [--lang en|nl] [--demo] USER",
+		"Diagnoses whether USER (a user principal name, email address or object id) can sign in to the onboarding\n"+
+			"portals and services, and if not, why and what to do. Exit status 0 whatever the verdict, 1 when no\n"+
+			"diagnosis could be made, 2 for a usage error.")
+	c.StringVar(&f.app, "app", "", "narrow the diagnosis to one app: a catalog key (azure-portal, intune, graph, …) or an app id")
+	c.StringVar(&f.since, "since", "", "sign-in window: hours or days, such as 72h or 7d (default 7d, at most 30d)")
+	c.StringVar(&f.output, "output", "text", "text, json (one Diagnosis JSON document), slack (Block Kit) or teams (Adaptive Card)")
+	c.StringVar(&f.lang, "lang", "", "reply language, en or nl (default ONBOARD_LANG, else en)")
+	c.BoolVar(&f.demo, "demo", false, "use the built-in sample tenant instead of Microsoft Graph")
+	return c
+}
+
 // parseCheckArgs reads flags before and after USER, as people type them.
-func parseCheckArgs(args []string, stderr io.Writer) (checkFlags, string, error) {
-	var f checkFlags
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.app, "app", "", "app catalog key or app id")
-	fs.StringVar(&f.since, "since", "", "sign-in window: 72h or 7d (default 7d, at most 30d)")
-	fs.StringVar(&f.output, "output", "text", "text, json, slack or teams")
-	fs.StringVar(&f.lang, "lang", "", "en or nl")
-	fs.BoolVar(&f.demo, "demo", false, "use the built-in sample tenant")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return f, "", err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+func parseCheckArgs(args []string, stdout io.Writer) (f checkFlags, user string, help bool, err error) {
+	positional, help, err := checkCommand(&f).parse(args, stdout)
+	if help || err != nil {
+		return f, "", help, err
 	}
 	if len(positional) != 1 {
-		return f, "", errors.New("name exactly one USER")
+		return f, "", false, errors.New("name exactly one USER")
 	}
-	return f, positional[0], nil
+	return f, positional[0], false, nil
 }
 
 func runCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -70,7 +66,10 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	say := func(key string, args ...string) {
 		fmt.Fprintf(stderr, "bot check: %s\n", msgs.T(lang, key, args...))
 	}
-	f, user, err := parseCheckArgs(args, stderr)
+	f, user, help, err := parseCheckArgs(args, stdout)
+	if help {
+		return exitOK
+	}
 	if err != nil {
 		say("cli.args_bad", "problem", err.Error())
 		fmt.Fprint(stderr, usageText)
@@ -134,7 +133,7 @@ func runCheck(ctx context.Context, args []string, getenv func(string) string, st
 	defer cancel()
 	d, _, err := engine.Run(ctx, src, q, lang)
 	if err != nil {
-		say(plainError(err))
+		say(errorKey(err))
 		return exitFail
 	}
 	switch f.output {
@@ -219,15 +218,15 @@ func chooseSource(f checkFlags, getenv func(string) string, stdout io.Writer, sa
 			}
 			return nil, exitFail
 		}
-		say(plainError(err))
+		say(errorKey(err))
 		return nil, exitFail
 	}
 	return src, exitOK
 }
 
-// plainError names the catalog message for an error: one line an admin
+// errorKey returns the catalog key of the message for an error: one line an admin
 // can act on.
-func plainError(err error) string {
+func errorKey(err error) string {
 	var ce *configError
 	switch {
 	case errors.As(err, &ce):
@@ -235,7 +234,7 @@ func plainError(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "cli.graph_timeout"
 	}
-	return describeGraphError(err)
+	return graphErrorKey(err)
 }
 
 // configError is invalid configuration, one line per problem, each naming
@@ -259,4 +258,13 @@ func (s softCache) Bytes(ctx context.Context, key string) ([]byte, bool, error) 
 func (s softCache) SetBytes(ctx context.Context, key string, b []byte, ttl time.Duration) error {
 	_ = s.c.SetBytes(ctx, key, b, ttl)
 	return nil
+}
+
+// Claim lets a run read for itself when Redis does not answer.
+func (s softCache) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := s.c.Claim(ctx, key, ttl)
+	if err != nil {
+		return true, nil
+	}
+	return ok, nil
 }

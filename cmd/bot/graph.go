@@ -10,12 +10,13 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/onboard-check/onboard-check/graph"
+	"github.com/onboard-check/onboard-check/internal/secret"
 )
 
 // graphConfig builds the Graph source's configuration from the
 // environment (SPEC §3). A static token wins over Azure credentials.
 func graphConfig(getenv func(string) string) (graph.Config, error) {
-	cfg := graph.Config{BaseURL: getenv("ONBOARD_GRAPH_URL"), Token: getenv("ONBOARD_GRAPH_TOKEN")}
+	cfg := graph.Config{BaseURL: getenv("ONBOARD_GRAPH_URL"), Token: secret.Secret(getenv("ONBOARD_GRAPH_TOKEN"))}
 	var credErr error
 	if cfg.Token == "" {
 		cfg.Credential, credErr = azureCredential(getenv)
@@ -107,8 +108,8 @@ func newGraphSource(getenv func(string) string, logger *slog.Logger, cache graph
 	return c, nil
 }
 
-// describeGraphError names the catalog message for why Graph gave nothing.
-func describeGraphError(err error) string {
+// graphErrorKey returns the catalog key of the message for why Graph gave nothing.
+func graphErrorKey(err error) string {
 	switch {
 	case errors.Is(err, graph.ErrCredentials):
 		return "cli.graph_credentials"

@@ -222,60 +222,30 @@ func TestCheckGraphUnreachable(t *testing.T) {
 
 func TestServe(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	s, err := buildServer(t.Context(), environ(map[string]string{"ONBOARD_LANG": "nl"}), slogTo(&logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- s.serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/nope": 404,
-		"/demo/check?user=adele@contoso.com": 200, "/demo/check?user=adele": 400} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+	srv := startServe(t, map[string]string{"ONBOARD_LANG": "nl"}, nil)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 404, "/nope": 404,
+		"/privacy": 200, "/terms": 200, "/demo/check?user=adele@contoso.com": 200, "/demo/check?user=adele": 400} {
+		if code, _, _ := get(t, srv.public+path); code != want {
+			t.Errorf("GET %s = %d, want %d", path, code, want)
 		}
 	}
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	_, _, body := get(t, srv.metrics+"/metrics")
+	if !strings.Contains(body, `onboard_commands_total{surface="demo",verdict="blocked"} 1`) {
+		t.Errorf("metrics lack the demo check:\n%s", grepLines(body, "onboard_commands_total"))
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), `onboard_commands_total{surface="cli",verdict="blocked"} 1`) {
-		t.Errorf("metrics lack the demo check:\n%s", body)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(shutdownGrace):
-		t.Fatal("serve did not stop")
-	}
-	if !strings.Contains(logs.String(), "no access list is set") {
-		t.Errorf("no start-up warning about open access in %s", logs.String())
+	if !strings.Contains(srv.logs.String(), "serving the built-in sample tenant") {
+		t.Errorf("no start-up warning about the sample tenant in %s", srv.logs.String())
 	}
 }
 
 func TestServeConfigErrors(t *testing.T) {
 	t.Parallel()
-	code, _, stderr := runBot(t, map[string]string{"ONBOARD_LANG": "de", "ONBOARD_LISTEN": "nowhere", "ONBOARD_REDIS_URL": "http://x"}, "serve")
-	if code != exitFail {
+	code, _, stderr := runBot(t, map[string]string{"ONBOARD_LANG": "de", "ONBOARD_LISTEN": "nowhere", "ONBOARD_REDIS_URL": "http://x",
+		"ONBOARD_METRICS_LISTEN": "metrics", "ONBOARD_ALLOW_EVERYONE": "maybe"}, "serve")
+	if code != exitUsage {
 		t.Errorf("exit %d", code)
 	}
-	for _, v := range []string{"ONBOARD_LANG", "ONBOARD_LISTEN", "ONBOARD_REDIS_URL"} {
+	for _, v := range []string{"ONBOARD_LANG", "ONBOARD_LISTEN", "ONBOARD_REDIS_URL", "ONBOARD_METRICS_LISTEN", "ONBOARD_ALLOW_EVERYONE"} {
 		if !strings.Contains(stderr, v) {
 			t.Errorf("stderr does not name %s: %q", v, stderr)
 		}
@@ -447,35 +417,14 @@ func TestServeRedisDown(t *testing.T) {
 	}
 	addr := dead.Addr().String()
 	dead.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := buildServer(t.Context(), environ(map[string]string{"ONBOARD_REDIS_URL": "redis://" + addr + "/0"}), slogTo(io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() { _ = s.serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	srv := startServe(t, map[string]string{"ONBOARD_REDIS_URL": "redis://" + addr + "/0"}, nil)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503, "/demo/check?user=adele@contoso.com": 200} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("GET %s with Redis down = %d, want %d", path, resp.StatusCode, want)
+		if code, _, _ := get(t, srv.public+path); code != want {
+			t.Errorf("GET %s with Redis down = %d, want %d", path, code, want)
 		}
 	}
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), "onboard_store_errors_total") {
-		t.Error("store errors not counted")
+	_, _, body := get(t, srv.metrics+"/metrics")
+	if !strings.Contains(body, `onboard_store_errors_total{op="ping"} 1`) {
+		t.Errorf("store errors not counted:\n%s", grepLines(body, "onboard_store_errors_total"))
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,12 +20,29 @@ import (
 	"github.com/onboard-check/onboard-check/store"
 )
 
-// Shutdown and request limits of the HTTP server.
+// Shutdown and concurrency of serve.
 const (
-	shutdownGrace     = 30 * time.Second // in-flight diagnoses get this long to finish
-	readHeaderTimeout = 10 * time.Second
-	concurrentJobs    = 16
+	shutdownGrace  = 30 * time.Second // in-flight diagnoses get this long to finish
+	concurrentJobs = 16
 )
+
+// httpLimits bound what one client can hold of a listener.
+type httpLimits struct {
+	readHeader, read, write, idle time.Duration
+	maxHeaderBytes                int
+}
+
+// defaultLimits: Slack gives up on an answer after 3 s and the Bot
+// Framework after 15 s, so a request still arriving after read is of no use
+// to anyone; a body trickling in is cut then. Bot Framework tokens make the
+// largest headers, a few KiB.
+var defaultLimits = httpLimits{
+	readHeader:     5 * time.Second,
+	read:           15 * time.Second,
+	write:          30 * time.Second,
+	idle:           2 * time.Minute,
+	maxHeaderBytes: 64 << 10,
+}
 
 // pinger is what /readyz asks: can the part be used right now.
 type pinger interface {
@@ -40,33 +56,39 @@ type server struct {
 	store   store.Store
 	graph   pinger // nil when the sample tenant is served
 	service *handlers.Service
+	engine  *diagnosis.Engine
 	runner  *handlers.Runner
 	metrics *metrics
-	mux     *http.ServeMux
+	pages   *pages
+	limits  httpLimits
+	// mux is the public port: chat surfaces, health, pages, the demo.
+	mux *http.ServeMux
+	// metricsLn, when set, serves /metrics; run opens it on
+	// ONBOARD_METRICS_LISTEN, never on the public port.
+	metricsLn net.Listener
 	// runs are the blocking loops besides the HTTP server (Socket Mode).
 	runs []func(ctx context.Context) error
-	demo bool // the sample tenant is served: /demo/check answers without a chat surface
+	demo bool // the sample tenant is served: /demo/check answers
+	// demoRate limits /demo/check per client address.
+	demoRate rateLimit
+}
+
+// rateLimit is limit events per window.
+type rateLimit struct {
+	limit  int
+	window time.Duration
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintf(stderr, "bot serve: takes no arguments; configure it with environment variables\n")
-		return exitUsage
+	if code, done := parseServeArgs(args, stdout, stderr); done {
+		return code
 	}
-	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: logLevel(getenv("ONBOARD_LOG_LEVEL"))}))
+	log := newJSONLogger(stdout, logLevel(getenv("ONBOARD_LOG_LEVEL")))
 	s, err := buildServer(ctx, getenv, log)
 	if err != nil {
-		// Configuration problems are for the operator: one line each, naming
-		// the variable.
-		var ce *configError
-		if errors.As(err, &ce) {
-			for _, p := range ce.problems {
-				fmt.Fprintf(stderr, "bot serve: %s\n", p)
-			}
-			return exitFail
-		}
-		fmt.Fprintf(stderr, "bot serve: %v\n", err)
-		return exitFail
+		// Configuration problems are for the operator: one line each,
+		// naming the variable, and start-up is refused.
+		return reportConfig(stderr, "serve", err)
 	}
 	if err := s.run(ctx); err != nil {
 		log.Error("serve stopped", slog.Any("err", err))
@@ -83,6 +105,19 @@ func logLevel(s string) slog.Level {
 	return l
 }
 
+// newJSONLogger is serve's log. Durations are written as Go duration
+// strings ("1.5s"): slog's JSON handler would write bare nanoseconds.
+func newJSONLogger(w io.Writer, level slog.Leveler) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: readableDuration}))
+}
+
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
+}
+
 // buildServer loads and validates the configuration and wires the parts.
 // It makes no network call except opening the Redis client (lazily).
 func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logger) (*server, error) {
@@ -91,14 +126,22 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 		return nil, err
 	}
 	cfg, cfgErr := loadServeConfig(e)
-	surfaceErr := validateSurfaces(e)
+	chat, surfaceErr := validateSurfaces(e)
 	if err := joinConfigErrors(cfgErr, surfaceErr); err != nil {
 		return nil, err
 	}
-	s := &server{cfg: cfg, log: log, metrics: newMetrics(), runner: handlers.NewRunner(concurrentJobs), mux: http.NewServeMux()}
-	log.Info("starting", slog.String("component", "serve"), slog.String("version", version()), slog.Any("config", cfg))
-	if cfg.Access.Open() {
-		log.Warn("no access list is set: anyone who can reach the bot can read sign-in logs; set the allow-lists", slog.String("component", "serve"))
+	if err := checkAccessDecision(cfg, chat); err != nil {
+		return nil, err
+	}
+	pg, err := loadPages(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{cfg: cfg, log: log, metrics: newMetrics(), runner: handlers.NewRunner(concurrentJobs), mux: http.NewServeMux(),
+		pages: pg, limits: defaultLimits, demoRate: rateLimit{limit: 30, window: time.Minute}}
+	log.Info("starting", slog.String("component", "serve"), slog.String("version", buildVersion().String()), slog.Any("config", cfg))
+	if cfg.Access.Open() && chat {
+		log.Warn("no allow-list is set: everyone a chat surface authenticates may ask", slog.String("component", "serve"))
 	}
 
 	var st store.Store = store.NewMemory(nil)
@@ -116,6 +159,7 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	s.engine = engine
 	var src diagnosis.Source
 	if cfg.Graph {
 		client := &http.Client{Transport: countingTransport{base: http.DefaultTransport, m: s.metrics}}
@@ -136,16 +180,17 @@ func buildServer(ctx context.Context, getenv func(string) string, log *slog.Logg
 	access := cfg.Access
 	// Access fails closed: with no allow-list only the sample tenant, or an
 	// operator who says so, lets everyone ask.
-	access.Everyone = s.demo || e.get("ONBOARD_ALLOW_EVERYONE") == "true"
+	access.Everyone = s.demo || cfg.AllowEveryone
 	s.service, err = handlers.NewService(handlers.Config{
-		Lang: cfg.Lang, Access: access, Classify: classify, Observe: s.metrics.observe,
+		Lang: cfg.Lang, Access: access, Classify: classify, Observer: serveObserver{s.metrics},
 	}, engine, src, s.store, log)
 	if err != nil {
 		return nil, err
 	}
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /privacy", s.handlePrivacy)
+	s.mux.HandleFunc("GET /terms", s.handleTerms)
 	if s.demo {
 		s.mux.HandleFunc("GET /demo/check", s.handleDemoCheck)
 	}
@@ -166,25 +211,46 @@ func classify(err error) string {
 	return ""
 }
 
-// run serves until ctx ends, then drains in-flight diagnoses.
+// run opens both listeners and serves until ctx ends.
 func (s *server) run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+		return fmt.Errorf("listen on %s (ONBOARD_LISTEN): %w", s.cfg.Listen, err)
+	}
+	s.metricsLn, err = net.Listen("tcp", s.cfg.MetricsListen)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listen on %s (ONBOARD_METRICS_LISTEN): %w", s.cfg.MetricsListen, err)
 	}
 	return s.serve(ctx, ln)
 }
 
+// httpServer is an HTTP server with the limits of s.
+func (s *server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: s.limits.readHeader, ReadTimeout: s.limits.read,
+		WriteTimeout: s.limits.write, IdleTimeout: s.limits.idle, MaxHeaderBytes: s.limits.maxHeaderBytes,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+}
+
+// serve serves the public port on ln (and /metrics on metricsLn, when set)
+// until ctx ends, then drains in-flight diagnoses.
 func (s *server) serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: readHeaderTimeout, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	servers := map[net.Listener]*http.Server{ln: s.httpServer(s.mux)}
+	if s.metricsLn != nil {
+		m := http.NewServeMux()
+		m.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+		servers[s.metricsLn] = s.httpServer(m)
+	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		s.log.Info("listening", slog.String("component", "serve"), slog.String("addr", ln.Addr().String()))
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-		return nil
-	})
+	for l, srv := range servers {
+		g.Go(func() error {
+			s.log.Info("listening", slog.String("component", "serve"), slog.String("addr", l.Addr().String()))
+			if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
 	for _, run := range s.runs {
 		g.Go(func() error { return run(gctx) })
 	}
@@ -193,80 +259,17 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 		defer cancel()
 		s.log.Info("shutting down", slog.String("component", "serve"))
-		err := srv.Shutdown(shutdownCtx)
+		var errs []error
+		for _, srv := range servers {
+			errs = append(errs, srv.Shutdown(shutdownCtx))
+		}
 		if rerr := s.runner.Shutdown(shutdownCtx); rerr != nil {
 			s.log.Warn("in-flight diagnoses cut off at shutdown", slog.String("component", "serve"), slog.Any("err", rerr))
 		}
 		if cerr := s.store.Close(); cerr != nil {
-			s.log.Warn("store close", slog.Any("err", cerr))
+			s.log.Warn("store close", slog.String("component", "serve"), slog.Any("err", cerr))
 		}
-		return err
+		return errors.Join(errs...)
 	})
 	return g.Wait()
-}
-
-func (s *server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}
-
-// handleReadyz reports whether the store answers and the Graph credential
-// can get a token.
-func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	checks := map[string]string{}
-	ready := true
-	check := func(name string, p pinger) {
-		if p == nil {
-			checks[name] = "sample tenant"
-			return
-		}
-		if err := p.Ping(ctx); err != nil {
-			checks[name] = "unavailable"
-			ready = false
-			s.log.Warn("readiness check failed", slog.String("component", "serve"), slog.String("check", name), slog.Any("err", err))
-			return
-		}
-		checks[name] = "ok"
-	}
-	check("store", s.store)
-	check("graph", s.graph)
-	status := http.StatusOK
-	if !ready {
-		status = http.StatusServiceUnavailable
-	}
-	writeJSON(w, status, checks)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// handleDemoCheck diagnoses an account of the sample tenant over plain
-// HTTP: /demo/check?user=adele@contoso.com&lang=nl&output=json. It exists
-// only while no Graph is configured, so it never shows real sign-ins.
-func (s *server) handleDemoCheck(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	lang := s.service.Lang(q.Get("lang"))
-	req := handlers.Request{Surface: handlers.SurfaceCLI, Requester: handlers.Principal{ID: "demo"}, Text: "onboard-check " + q.Get("user"), Lang: lang}
-	job, reply, err := s.service.Prepare(r.Context(), req)
-	if err == nil && !job.Empty() {
-		reply, err = s.service.Run(r.Context(), job)
-	}
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": s.service.T(lang, "failure.internal", "incident", "demo")})
-		return
-	}
-	if reply.Diagnosis == nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": reply.Text})
-		return
-	}
-	if q.Get("output") == "text" {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, reply.Text)
-		return
-	}
-	writeJSON(w, http.StatusOK, reply.Diagnosis)
 }

@@ -43,6 +43,9 @@ var demoUsers = []struct {
 	{"conor.o'brien@contoso.com", diagnosis.VerdictHealthy, diagnosis.CodeTokenExpired, ""},
 	{"patti_fabrikam.com#EXT#@contoso.onmicrosoft.com", diagnosis.VerdictHealthy, diagnosis.CodeTokenExpired, ""},
 	{"breakglass@contoso.com", diagnosis.VerdictHealthy, diagnosis.CodeTokenExpired, ""},
+	{"christie@contoso.com", diagnosis.VerdictBlocked, diagnosis.CodeCAAuthStrengthUnregistered, "CA060"},
+	{"brian@contoso.com", diagnosis.VerdictBlocked, diagnosis.CodeMandatoryMFA, ""},
+	{"ben@contoso.com", diagnosis.VerdictBlocked, diagnosis.CodeSecurityDefaults, ""},
 }
 
 // TestDefaultTenant checks that the sample tenant shows every finding code

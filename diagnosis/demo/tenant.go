@@ -21,6 +21,8 @@ type Tenant struct {
 	Description string
 	Expect      Expect
 
+	securityDefaults *diagnosis.SecurityDefaults
+
 	users     []tenantUser
 	groups    map[string]diagnosis.Group
 	roles     map[string]diagnosis.Role
@@ -33,6 +35,7 @@ type Tenant struct {
 type tenantUser struct {
 	user     diagnosis.User
 	memberOf []string
+	perUser  string // per-user MFA state
 }
 
 // Fault makes one part of the tenant answer as a failing Graph would.
@@ -75,6 +78,12 @@ func Parse(b []byte, now time.Time) (*Tenant, error) {
 		t.users = append(t.users, tenantUser{user: diagnosis.User{ID: u.ID, UserPrincipalName: u.UserPrincipalName,
 			DisplayName: u.DisplayName, Mail: u.Mail, AccountEnabled: u.AccountEnabled == nil || *u.AccountEnabled,
 			UserType: u.UserType, ExternalUserState: u.ExternalUserState}, memberOf: u.MemberOf})
+		if r := u.AuthenticationRequirements; r != nil {
+			t.users[len(t.users)-1].perUser = r.PerUserMFAState
+		}
+	}
+	if sd := w.SecurityDefaults; sd != nil {
+		t.securityDefaults = &diagnosis.SecurityDefaults{Enabled: sd.IsEnabled}
 	}
 	for _, g := range w.Groups {
 		t.groups[strings.ToLower(g.ID)] = diagnosis.Group{ID: g.ID, DisplayName: g.DisplayName}
@@ -143,6 +152,11 @@ func (t *Tenant) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 	}
 	user := u.user
 	snap.User = &user
+	snap.PerUserMFAState = u.perUser
+	if t.securityDefaults != nil {
+		sd := *t.securityDefaults
+		snap.SecurityDefaults = &sd
+	}
 
 	if f, ok := t.fault("memberOf"); ok {
 		snap.Warnings = append(snap.Warnings, faultWarning(diagnosis.WarnMembershipsUnavailable, f, "Directory.Read.All"))
@@ -178,6 +192,11 @@ func (t *Tenant) Snapshot(ctx context.Context, q diagnosis.Query) (diagnosis.Sna
 				continue
 			}
 			snap.SignIns = append(snap.SignIns, s)
+		}
+		// A page that stays unreadable after retries: what was read stands,
+		// and the log is incomplete.
+		if _, ok := t.fault("signInsPage"); ok {
+			snap.SignInsIncomplete = true
 		}
 	}
 	return snap, nil

@@ -20,8 +20,12 @@ type wireTenant struct {
 	Policies       []wirePolicy        `json:"policies"`
 	NamedLocations []wireNamedLocation `json:"namedLocations"`
 	SignIns        []wireSignIn        `json:"signIns"`
-	Faults         map[string]Fault    `json:"faults"`
-	Expect         Expect              `json:"expect"`
+	// SecurityDefaults is /policies/identitySecurityDefaultsEnforcementPolicy.
+	SecurityDefaults *struct {
+		IsEnabled bool `json:"isEnabled"`
+	} `json:"securityDefaults"`
+	Faults map[string]Fault `json:"faults"`
+	Expect Expect           `json:"expect"`
 }
 
 type wireUser struct {
@@ -33,6 +37,10 @@ type wireUser struct {
 	UserType          string   `json:"userType"`
 	ExternalUserState string   `json:"externalUserState"`
 	MemberOf          []string `json:"memberOf"`
+	// AuthenticationRequirements is beta /users/{id}/authentication/requirements.
+	AuthenticationRequirements *struct {
+		PerUserMFAState string `json:"perUserMfaState"`
+	} `json:"authenticationRequirements"`
 }
 
 type wireGroup struct {
@@ -47,14 +55,22 @@ type wireRole struct {
 }
 
 type wirePolicy struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"displayName"`
-	State       string `json:"state"`
-	Conditions  struct {
-		UserRiskLevels   []string `json:"userRiskLevels"`
-		SignInRiskLevels []string `json:"signInRiskLevels"`
-		ClientAppTypes   []string `json:"clientAppTypes"`
-		Platforms        *struct {
+	ID               string `json:"id"`
+	DisplayName      string `json:"displayName"`
+	State            string `json:"state"`
+	TemplateID       string `json:"templateId"`
+	CreatedDateTime  string `json:"createdDateTime"`
+	ModifiedDateTime string `json:"modifiedDateTime"`
+	Conditions       struct {
+		UserRiskLevels             []string `json:"userRiskLevels"`
+		SignInRiskLevels           []string `json:"signInRiskLevels"`
+		ServicePrincipalRiskLevels []string `json:"servicePrincipalRiskLevels"`
+		InsiderRiskLevels          string   `json:"insiderRiskLevels"` // flags: "minor,moderate"
+		AuthenticationFlows        *struct {
+			TransferMethods string `json:"transferMethods"` // flags
+		} `json:"authenticationFlows"`
+		ClientAppTypes []string `json:"clientAppTypes"`
+		Platforms      *struct {
 			IncludePlatforms []string `json:"includePlatforms"`
 			ExcludePlatforms []string `json:"excludePlatforms"`
 		} `json:"platforms"`
@@ -77,6 +93,10 @@ type wirePolicy struct {
 			ExcludeApplications []string `json:"excludeApplications"`
 			IncludeUserActions  []string `json:"includeUserActions"`
 			IncludeAuthContexts []string `json:"includeAuthenticationContextClassReferences"`
+			ApplicationFilter   *struct {
+				Mode string `json:"mode"`
+				Rule string `json:"rule"`
+			} `json:"applicationFilter"`
 		} `json:"applications"`
 		Users struct {
 			IncludeUsers  []string   `json:"includeUsers"`
@@ -95,8 +115,12 @@ type wirePolicy struct {
 		CustomAuthenticationFactors []string `json:"customAuthenticationFactors"`
 		TermsOfUse                  []string `json:"termsOfUse"`
 		AuthenticationStrength      *struct {
-			ID          string `json:"id"`
-			DisplayName string `json:"displayName"`
+			ID                    string   `json:"id"`
+			DisplayName           string   `json:"displayName"`
+			Description           string   `json:"description"`
+			PolicyType            string   `json:"policyType"`
+			RequirementsSatisfied string   `json:"requirementsSatisfied"`
+			AllowedCombinations   []string `json:"allowedCombinations"`
 		} `json:"authenticationStrength"`
 	} `json:"grantControls"`
 	SessionControls *struct {
@@ -146,7 +170,17 @@ func (g *wireGuest) toGuest() *diagnosis.GuestCondition {
 
 func (w wirePolicy) toPolicy() diagnosis.Policy {
 	c := w.Conditions
-	p := diagnosis.Policy{ID: w.ID, DisplayName: w.DisplayName, State: diagnosis.PolicyState(w.State)}
+	p := diagnosis.Policy{ID: w.ID, DisplayName: w.DisplayName, State: diagnosis.PolicyState(w.State), TemplateID: w.TemplateID,
+		// Microsoft names the policies it creates "Microsoft-managed: …".
+		ManagedByMicrosoft: strings.HasPrefix(w.DisplayName, "Microsoft-managed")}
+	for _, t := range []struct {
+		s   string
+		dst **time.Time
+	}{{w.CreatedDateTime, &p.CreatedDateTime}, {w.ModifiedDateTime, &p.ModifiedDateTime}} {
+		if at, err := time.Parse(time.RFC3339, t.s); err == nil {
+			*t.dst = &at
+		}
+	}
 	p.Conditions = diagnosis.Conditions{
 		Users: diagnosis.UserConditions{
 			IncludeUsers: c.Users.IncludeUsers, ExcludeUsers: c.Users.ExcludeUsers,
@@ -158,9 +192,17 @@ func (w wirePolicy) toPolicy() diagnosis.Policy {
 			IncludeApplications: c.Applications.IncludeApplications, ExcludeApplications: c.Applications.ExcludeApplications,
 			IncludeUserActions: c.Applications.IncludeUserActions, IncludeAuthContexts: c.Applications.IncludeAuthContexts,
 		},
-		ClientAppTypes: c.ClientAppTypes,
-		UserRisk:       c.UserRiskLevels,
-		SignInRisk:     c.SignInRiskLevels,
+		ClientAppTypes:       c.ClientAppTypes,
+		UserRisk:             c.UserRiskLevels,
+		SignInRisk:           c.SignInRiskLevels,
+		ServicePrincipalRisk: c.ServicePrincipalRiskLevels,
+		InsiderRisk:          flags(c.InsiderRiskLevels),
+	}
+	if f := c.AuthenticationFlows; f != nil && f.TransferMethods != "" {
+		p.Conditions.AuthenticationFlows = &diagnosis.AuthenticationFlows{TransferMethods: flags(f.TransferMethods)}
+	}
+	if f := c.Applications.ApplicationFilter; f != nil {
+		p.Conditions.Applications.ApplicationFilter = &diagnosis.Filter{Mode: f.Mode, Rule: f.Rule}
 	}
 	if c.Platforms != nil {
 		p.Conditions.Platforms = &diagnosis.PlatformConditions{Include: c.Platforms.IncludePlatforms, Exclude: c.Platforms.ExcludePlatforms}
@@ -181,7 +223,10 @@ func (w wirePolicy) toPolicy() diagnosis.Policy {
 		p.Grant = &diagnosis.GrantControls{Operator: g.Operator, BuiltInControls: g.BuiltInControls,
 			TermsOfUse: g.TermsOfUse, CustomAuthenticationFactors: g.CustomAuthenticationFactors}
 		if g.AuthenticationStrength != nil {
-			p.Grant.AuthenticationStrength = &diagnosis.AuthenticationStrength{ID: g.AuthenticationStrength.ID, DisplayName: g.AuthenticationStrength.DisplayName}
+			as := g.AuthenticationStrength
+			p.Grant.AuthenticationStrength = &diagnosis.AuthenticationStrength{ID: as.ID, DisplayName: as.DisplayName,
+				Description: as.Description, PolicyType: as.PolicyType, RequirementsSatisfied: as.RequirementsSatisfied,
+				AllowedCombinations: as.AllowedCombinations}
 		}
 	}
 	if s := w.SessionControls; s != nil {
@@ -285,7 +330,65 @@ type wireSignIn struct {
 		EnforcedGrantControls   []string `json:"enforcedGrantControls"`
 		EnforcedSessionControls []string `json:"enforcedSessionControls"`
 		Result                  string   `json:"result"`
+		AuthenticationStrength  *struct {
+			ID     string `json:"authenticationStrengthId"`
+			Name   string `json:"displayName"`
+			Result string `json:"authenticationStrengthResult"`
+		} `json:"authenticationStrength"`
+		ConditionsSatisfied         string              `json:"conditionsSatisfied"` // flags
+		ConditionsNotSatisfied      string              `json:"conditionsNotSatisfied"`
+		IncludeRulesSatisfied       []wireRuleSatisfied `json:"includeRulesSatisfied"`
+		ExcludeRulesSatisfied       []wireRuleSatisfied `json:"excludeRulesSatisfied"`
+		SessionControlsNotSatisfied []string            `json:"sessionControlsNotSatisfied"`
 	} `json:"appliedConditionalAccessPolicies"`
+
+	AuthenticationDetails []struct {
+		Method           string `json:"authenticationMethod"`
+		MethodDetail     string `json:"authenticationMethodDetail"`
+		StepDateTime     string `json:"authenticationStepDateTime"`
+		StepRequirement  string `json:"authenticationStepRequirement"`
+		StepResultDetail string `json:"authenticationStepResultDetail"`
+		Succeeded        bool   `json:"succeeded"`
+	} `json:"authenticationDetails"`
+	AuthenticationRequirement         string `json:"authenticationRequirement"`
+	AuthenticationRequirementPolicies []struct {
+		RequirementProvider string `json:"requirementProvider"`
+		Detail              string `json:"detail"`
+	} `json:"authenticationRequirementPolicies"`
+	AuthenticationProtocol string `json:"authenticationProtocol"`
+	OriginalTransferMethod string `json:"originalTransferMethod"`
+	HomeTenantID           string `json:"homeTenantId"`
+	ResourceTenantID       string `json:"resourceTenantId"`
+	CrossTenantAccessType  string `json:"crossTenantAccessType"`
+	NetworkLocationDetails []struct {
+		NetworkType  string   `json:"networkType"`
+		NetworkNames []string `json:"networkNames"`
+	} `json:"networkLocationDetails"`
+}
+
+type wireRuleSatisfied struct {
+	Condition string `json:"conditionalAccessCondition"`
+	Rule      string `json:"ruleSatisfied"`
+}
+
+// flags splits one of Graph's flag enums ("minor,moderate"); "none" and
+// empty are no flags.
+func flags(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" && f != "none" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func rules(in []wireRuleSatisfied) []diagnosis.RuleSatisfied {
+	var out []diagnosis.RuleSatisfied
+	for _, r := range in {
+		out = append(out, diagnosis.RuleSatisfied{Condition: r.Condition, Rule: r.Rule})
+	}
+	return out
 }
 
 func (w wireSignIn) toSignIn(now time.Time) (diagnosis.SignIn, error) {
@@ -309,8 +412,35 @@ func (w wireSignIn) toSignIn(now time.Time) (diagnosis.SignIn, error) {
 	}
 	s.Interactive = w.IsInteractive == nil || *w.IsInteractive
 	for _, p := range w.AppliedConditionalAccessPolicies {
-		s.AppliedPolicies = append(s.AppliedPolicies, diagnosis.AppliedPolicy{ID: p.ID, DisplayName: p.DisplayName,
-			EnforcedGrantControls: p.EnforcedGrantControls, EnforcedSessionControls: p.EnforcedSessionControls, Result: p.Result})
+		ap := diagnosis.AppliedPolicy{ID: p.ID, DisplayName: p.DisplayName,
+			EnforcedGrantControls: p.EnforcedGrantControls, EnforcedSessionControls: p.EnforcedSessionControls, Result: p.Result,
+			ConditionsSatisfied: flags(p.ConditionsSatisfied), ConditionsNotSatisfied: flags(p.ConditionsNotSatisfied),
+			IncludeRulesSatisfied: rules(p.IncludeRulesSatisfied), ExcludeRulesSatisfied: rules(p.ExcludeRulesSatisfied),
+			SessionControlsNotSatisfied: p.SessionControlsNotSatisfied}
+		if a := p.AuthenticationStrength; a != nil {
+			ap.AuthenticationStrength = &diagnosis.AppliedAuthenticationStrength{ID: a.ID, DisplayName: a.Name, Result: a.Result}
+		}
+		s.AppliedPolicies = append(s.AppliedPolicies, ap)
 	}
+	for _, a := range w.AuthenticationDetails {
+		d := diagnosis.AuthenticationDetail{Method: a.Method, MethodDetail: a.MethodDetail, StepRequirement: a.StepRequirement,
+			StepResultDetail: a.StepResultDetail, Succeeded: a.Succeeded}
+		if a.StepDateTime != "" {
+			if d.StepDateTime, err = relativeTime(a.StepDateTime, now); err != nil {
+				return diagnosis.SignIn{}, err
+			}
+		}
+		s.AuthenticationDetails = append(s.AuthenticationDetails, d)
+	}
+	for _, p := range w.AuthenticationRequirementPolicies {
+		s.AuthenticationRequirementPolicies = append(s.AuthenticationRequirementPolicies,
+			diagnosis.RequirementPolicy{RequirementProvider: p.RequirementProvider, Detail: p.Detail})
+	}
+	for _, n := range w.NetworkLocationDetails {
+		s.NetworkLocationDetails = append(s.NetworkLocationDetails, diagnosis.NetworkLocationDetail{NetworkType: n.NetworkType, NetworkNames: n.NetworkNames})
+	}
+	s.AuthenticationRequirement, s.AuthenticationProtocol, s.OriginalTransferMethod =
+		w.AuthenticationRequirement, w.AuthenticationProtocol, w.OriginalTransferMethod
+	s.HomeTenantID, s.ResourceTenantID, s.CrossTenantAccessType = w.HomeTenantID, w.ResourceTenantID, w.CrossTenantAccessType
 	return s, nil
 }

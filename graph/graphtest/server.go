@@ -39,6 +39,12 @@ type Server struct {
 	faults       map[string]*faultState
 	requests     []Request
 	exchanges    []exchange
+	noCombined   bool
+	signInLimit  int           // sign-in reads per signInPeriod; 0 means no limit
+	signInPeriod time.Duration //
+	signInHits   []time.Time   // sign-in reads admitted in the current window
+	reads        map[string]int
+	throttled    int
 }
 
 type faultState struct {
@@ -71,10 +77,6 @@ func WithToken(tok string) Option { return func(s *Server) { s.token = tok } }
 // WithPageSize caps every page (default: $top, else 100).
 func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
 
-// WithNow sets the moment "-N" sign-in times count back from (default:
-// time.Now when the server is made, the fake clock under synctest).
-func WithNow(t time.Time) Option { return func(s *Server) { s.now = t } }
-
 // WithLatency delays every answer, so that parallel requests overlap.
 func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
 
@@ -90,12 +92,26 @@ func WithFault(endpoint string, f Fault) Option {
 	return func(s *Server) { s.faults[endpoint] = &faultState{Fault: f} }
 }
 
+// WithoutCombinedSignInFilter answers 400 to a sign-in filter that names
+// more than one sign-in event type, as a Graph that does not accept the
+// one-query form would.
+func WithoutCombinedSignInFilter() Option { return func(s *Server) { s.noCombined = true } }
+
+// WithSignInLimit enforces Graph's throttle on the sign-in reports: at most
+// limit sign-in reads (first pages, next pages and batch sub-requests alike)
+// per period for the tenant; beyond it 429 TooManyRequests with a
+// Retry-After (seconds, with a fraction) saying when the window frees.
+// https://learn.microsoft.com/graph/throttling-limits
+func WithSignInLimit(limit int, period time.Duration) Option {
+	return func(s *Server) { s.signInLimit, s.signInPeriod = limit, period }
+}
+
 // WithNextLinkBase makes @odata.nextLink point at another service root, to
 // test that a client does not follow it with its token.
 func WithNextLinkBase(root string) Option { return func(s *Server) { s.nextBase = root } }
 
 func newServer(t *Tenant, opts []Option) *Server {
-	s := &Server{tenant: t, now: time.Now(), faults: map[string]*faultState{}, signInAt: map[string]time.Time{}}
+	s := &Server{tenant: t, now: time.Now(), faults: map[string]*faultState{}, signInAt: map[string]time.Time{}, reads: map[string]int{}}
 	for name, f := range t.Faults {
 		s.faults[name] = &faultState{Fault: f}
 	}
@@ -122,9 +138,13 @@ func newServer(t *Tenant, opts []Option) *Server {
 	s.mux.HandleFunc("GET /v1.0/users/{id}/memberOf", s.handleMemberOf)
 	s.mux.HandleFunc("GET /v1.0/identity/conditionalAccess/policies", s.handlePolicies)
 	s.mux.HandleFunc("GET /v1.0/identity/conditionalAccess/namedLocations", s.handleNamedLocations)
+	s.mux.HandleFunc("GET /v1.0/identity/conditionalAccess/authenticationStrength/policies/{id}", s.handleStrength)
+	s.mux.HandleFunc("GET /v1.0/policies/identitySecurityDefaultsEnforcementPolicy", s.handleSecurityDefaults)
+	s.mux.HandleFunc("GET /beta/users/{id}/authentication/requirements", s.handleRequirements)
 	s.mux.HandleFunc("GET /v1.0/auditLogs/signIns", s.handleSignIns)
 	s.mux.HandleFunc("GET /beta/auditLogs/signIns", s.handleSignIns)
 	s.mux.HandleFunc("POST /v1.0/$batch", s.handleBatch)
+	s.mux.HandleFunc("POST /beta/$batch", s.handleBatch)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Request_UnsupportedQuery", "Unsupported request.")
 	})
@@ -184,13 +204,6 @@ func (rt roundTripper) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// SetFault injects or replaces the fault of an endpoint.
-func (s *Server) SetFault(endpoint string, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[endpoint] = &faultState{Fault: f}
-}
-
 // Requests returns what the server received, in order.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
@@ -227,11 +240,52 @@ func (s *Server) MaxSequential() int {
 	return best
 }
 
-// Reset forgets recorded requests and round trips (faults keep their counts).
+// Reset forgets recorded requests, round trips and read counts (faults
+// keep their counts).
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests, s.exchanges = nil, nil
+	s.requests, s.exchanges, s.reads, s.throttled = nil, nil, map[string]int{}, 0
+}
+
+// SignInReads counts the first-page sign-in reads whose filter named the
+// account with this object id (any log, batched or not), so that a test
+// can assert "at most one read per distinct account".
+func (s *Server) SignInReads(userID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads[strings.ToLower(userID)]
+}
+
+// Throttled counts the sign-in reads answered 429 by WithSignInLimit.
+func (s *Server) Throttled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttled
+}
+
+// admitSignIn applies WithSignInLimit; it returns the wait before the
+// window frees, or 0 when the read may proceed.
+func (s *Server) admitSignIn() time.Duration {
+	if s.signInLimit <= 0 {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	keep := s.signInHits[:0]
+	for _, t := range s.signInHits {
+		if now.Sub(t) < s.signInPeriod {
+			keep = append(keep, t)
+		}
+	}
+	s.signInHits = keep
+	if len(keep) >= s.signInLimit {
+		s.throttled++
+		return keep[len(keep)-s.signInLimit].Add(s.signInPeriod).Sub(now)
+	}
+	s.signInHits = append(s.signInHits, now)
+	return 0
 }
 
 // ServeHTTP serves one top-level request: it checks the token, records the
@@ -320,7 +374,10 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, endpoint string) 
 	if active.Status == 0 {
 		return false
 	}
-	if active.RetryAfter > 0 {
+	switch {
+	case active.RetryAfterText != "":
+		w.Header().Set("Retry-After", active.RetryAfterText)
+	case active.RetryAfter > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(active.RetryAfter))
 	}
 	code, msg := active.Code, active.Message
@@ -375,6 +432,7 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 	}
 	out := clone(u)
 	delete(out, "memberOf")
+	delete(out, "authenticationRequirements")
 	if sel := r.URL.Query().Get("$select"); sel != "" {
 		keep := map[string]bool{}
 		for _, f := range strings.Split(sel, ",") {
@@ -406,6 +464,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 		if strings.EqualFold(str(u["mail"]), *f.Mail) {
 			out := clone(u)
 			delete(out, "memberOf")
+			delete(out, "authenticationRequirements")
 			list = append(list, out)
 		}
 	}
@@ -472,7 +531,9 @@ var reportOnly = []string{"reportOnlySuccess", "reportOnlyFailure", "reportOnlyN
 
 func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 	beta := strings.HasPrefix(r.URL.Path, "/beta/")
-	if s.fault(w, r, "signIns") || beta && s.fault(w, r, "betaSignIns") {
+	if d := s.admitSignIn(); d > 0 {
+		w.Header().Set("Retry-After", strconv.FormatFloat(d.Seconds(), 'f', 3, 64))
+		writeError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests.")
 		return
 	}
 	var f Filter
@@ -482,6 +543,19 @@ func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "Request_UnsupportedQuery", "Invalid filter clause: "+err.Error())
 			return
 		}
+	}
+	if s.noCombined && len(f.EventTypes) > 1 {
+		writeError(w, http.StatusBadRequest, "Request_UnsupportedQuery", "Invalid filter clause.")
+		return
+	}
+	nextPage := r.URL.Query().Get("$skiptoken") != ""
+	if s.fault(w, r, "signIns") || beta && s.fault(w, r, "betaSignIns") || nextPage && s.fault(w, r, "signInsNextPage") {
+		return
+	}
+	if f.UserID != nil && !nextPage {
+		s.mu.Lock()
+		s.reads[strings.ToLower(*f.UserID)]++
+		s.mu.Unlock()
 	}
 	unknownEnums := strings.Contains(r.Header.Get("Prefer"), "include-unknown-enum-members")
 	type hit struct {
@@ -620,8 +694,9 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 	out := struct {
 		Responses []subResponse `json:"responses"`
 	}{}
+	version := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/$batch")
 	for _, q := range in.Requests {
-		target := "/v1.0/" + strings.TrimPrefix(q.URL, "/")
+		target := "/" + version + "/" + strings.TrimPrefix(q.URL, "/")
 		sub, err := http.NewRequestWithContext(r.Context(), q.Method, target, nil)
 		if err != nil || strings.Contains(q.URL, "://") {
 			out.Responses = append(out.Responses, subResponse{ID: q.ID, Status: http.StatusBadRequest,
@@ -645,5 +720,62 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		out.Responses = append(out.Responses, subResponse{ID: q.ID, Status: rec.Code, Headers: h,
 			Body: json.RawMessage(bytes.TrimSpace(rec.Body.Bytes()))})
 	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleStrength serves one authenticationStrengthPolicy of the tenant.
+func (s *Server) handleStrength(w http.ResponseWriter, r *http.Request) {
+	if s.fault(w, r, "authenticationStrength") {
+		return
+	}
+	id := r.PathValue("id")
+	for _, p := range s.tenant.AuthenticationStrengthPolicies {
+		if strings.EqualFold(str(p["id"]), id) {
+			out := clone(p)
+			out["@odata.context"] = s.base + "/v1.0/$metadata#identity/conditionalAccess/authenticationStrength/policies/$entity"
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+	}
+	notFound(w, id)
+}
+
+// handleSecurityDefaults serves identitySecurityDefaultsEnforcementPolicy:
+// the tenant file's, else Microsoft's documented body with isEnabled false
+// (a tenant that uses Conditional Access).
+func (s *Server) handleSecurityDefaults(w http.ResponseWriter, r *http.Request) {
+	if s.fault(w, r, "securityDefaults") {
+		return
+	}
+	out := map[string]any{
+		"description": "Security defaults is a set of basic identity security mechanisms recommended by Microsoft. When enabled, these recommendations will be automatically enforced in your organization. Administrators and users will be better protected from common identity related attacks.",
+		"displayName": "Security Defaults",
+		"id":          "00000000-0000-0000-0000-000000000005",
+		"isEnabled":   false,
+	}
+	if s.tenant.SecurityDefaults != nil {
+		out = clone(s.tenant.SecurityDefaults)
+	}
+	out["@odata.context"] = s.base + "/v1.0/$metadata#policies/identitySecurityDefaultsEnforcementPolicy/$entity"
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleRequirements serves a user's strongAuthenticationRequirements: the
+// user's "authenticationRequirements" in the tenant file, else disabled.
+func (s *Server) handleRequirements(w http.ResponseWriter, r *http.Request) {
+	if s.fault(w, r, "requirements") {
+		return
+	}
+	key := r.PathValue("id")
+	u, ok := s.findUser(key)
+	if !ok {
+		notFound(w, key)
+		return
+	}
+	out := map[string]any{"perUserMfaState": "disabled"}
+	if req, ok := u["authenticationRequirements"].(map[string]any); ok {
+		out = clone(req)
+	}
+	out["@odata.context"] = s.base + "/beta/$metadata#users('" + str(u["id"]) + "')/authentication/requirements/$entity"
 	writeJSON(w, http.StatusOK, out)
 }

@@ -25,20 +25,30 @@ type Tenant struct {
 	Policies       []map[string]any `json:"policies"`
 	NamedLocations []map[string]any `json:"namedLocations"`
 	SignIns        []map[string]any `json:"signIns"`
-	Faults         map[string]Fault `json:"faults"`
-	Expect         Expect           `json:"expect"`
+	// SecurityDefaults is the identitySecurityDefaultsEnforcementPolicy;
+	// nil serves the documented body with isEnabled false.
+	SecurityDefaults map[string]any `json:"securityDefaults"`
+	// AuthenticationStrengthPolicies are served by id, for policies that
+	// name a strength without expanding it.
+	AuthenticationStrengthPolicies []map[string]any `json:"authenticationStrengthPolicies"`
+	Faults                         map[string]Fault `json:"faults"`
+	Expect                         Expect           `json:"expect"`
 }
 
 // Fault makes an endpoint answer as a failing Graph would. Endpoints:
 // "users", "memberOf", "policies", "namedLocations", "signIns" (both logs),
-// "betaSignIns" (the beta log only) and "batch" (the $batch request itself).
+// "betaSignIns" (the beta log only), "signInsNextPage" (a page after the
+// first), "securityDefaults", "requirements", "authenticationStrength" and
+// "batch" (the $batch request itself, v1.0 or beta).
 type Fault struct {
 	Status     int    `json:"status"`     // HTTP status; 0 with LatencyMS only slows down
 	Code       string `json:"code"`       // Graph error code
 	Message    string `json:"message"`    // Graph error message
 	RetryAfter int    `json:"retryAfter"` // seconds; 0 sends no Retry-After
-	Times      int    `json:"times"`      // requests that fail; -1 or 0 for all
-	LatencyMS  int    `json:"latencyMs"`  // delay before answering
+	// RetryAfterText is sent verbatim as Retry-After when set, e.g. "2.128".
+	RetryAfterText string `json:"retryAfterText"`
+	Times          int    `json:"times"`     // requests that fail; -1 or 0 for all
+	LatencyMS      int    `json:"latencyMs"` // delay before answering
 }
 
 // Expect is what a correct diagnosis of the tenant's test user says; the

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditOrder", testAuditOrder},
 		{"AuditCap", testAuditCap},
 		{"AuditConcurrent", testAuditConcurrent},
+		{"AuditList", testAuditList},
 		{"CacheMissHit", testCacheMissHit},
 		{"CacheCopies", testCacheCopies},
 		{"CacheExpires", testCacheExpires},
@@ -583,6 +584,59 @@ func testAuditConcurrent(t *testing.T, s store.Store) {
 	}
 }
 
+// testAuditList filters the log as bot audit does: by time, requester and
+// account (UPN or object id, any case), newest first, up to a limit.
+func testAuditList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	base := time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+	var all []store.AuditEntry
+	for i := range 10 {
+		e := store.AuditEntry{
+			Time: base.Add(time.Duration(i) * time.Minute), Surface: "slack", Requester: []string{"U1", "U2"}[i%2],
+			Conversation: "C0123/1700000000.000100", Action: []string{"check", "details", "button.recheck"}[i%3],
+			Target: []string{"adele@contoso.com", "megan@contoso.com"}[i/5], TargetID: []string{"id-adele", "id-megan"}[i/5],
+		}
+		if i == 9 {
+			e.Verdict, e.Refusal, e.TargetID = "", "foreign_team", ""
+		} else {
+			e.Verdict = string(diagnosis.VerdictBlocked)
+		}
+		if err := s.Append(ctx, e); err != nil {
+			t.Fatalf("Append #%d: %v", i, err)
+		}
+		all = append(all, e)
+	}
+	pick := func(idx ...int) []store.AuditEntry {
+		out := []store.AuditEntry{}
+		for _, i := range idx {
+			out = append(out, all[i])
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		f    store.AuditFilter
+		want []store.AuditEntry
+	}{
+		{"everything", store.AuditFilter{}, pick(9, 8, 7, 6, 5, 4, 3, 2, 1, 0)},
+		{"limit", store.AuditFilter{Limit: 3}, pick(9, 8, 7)},
+		{"since", store.AuditFilter{Since: base.Add(7 * time.Minute)}, pick(9, 8, 7)},
+		{"requester", store.AuditFilter{Requester: "U2"}, pick(9, 7, 5, 3, 1)},
+		{"user by UPN, any case", store.AuditFilter{User: "Adele@Contoso.com"}, pick(4, 3, 2, 1, 0)},
+		{"user by object id", store.AuditFilter{User: "id-megan"}, pick(8, 7, 6, 5)},
+		{"all filters", store.AuditFilter{Since: base.Add(2 * time.Minute), Requester: "U1", User: "adele@contoso.com", Limit: 1}, pick(4)},
+		{"nothing matches", store.AuditFilter{Requester: "U3"}, nil},
+	} {
+		got, err := s.List(ctx, tc.f)
+		if err != nil {
+			t.Fatalf("%s: List(%+v): %v", tc.name, tc.f, err)
+		}
+		if d := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("%s: List(%+v) differs (-want +got):\n%s", tc.name, tc.f, d)
+		}
+	}
+}
+
 func bytesOf(t *testing.T, s store.Store, key string) ([]byte, bool) {
 	t.Helper()
 	b, ok, err := s.Bytes(t.Context(), key)
@@ -671,6 +725,7 @@ func testCanceledContext(t *testing.T, s store.Store) {
 		"Allow":           func() error { _, err := s.Allow(ctx, "U1", 1, time.Minute); return err },
 		"Append":          func() error { return s.Append(ctx, entry(1)) },
 		"Recent":          func() error { _, err := s.Recent(ctx, 1); return err },
+		"List":            func() error { _, err := s.List(ctx, store.AuditFilter{}); return err },
 		"Bytes":           func() error { _, _, err := s.Bytes(ctx, "k"); return err },
 		"SetBytes":        func() error { return s.SetBytes(ctx, "k", []byte("v"), time.Hour) },
 		"Ping":            func() error { return s.Ping(ctx) },

@@ -47,9 +47,11 @@ const (
 
 // Reply is one activity the connector received.
 type Reply struct {
+	Method        string // POST (a new activity) or PUT (an update)
 	Path          string // /v3/conversations/{id}/activities[/{replyTo}], as sent (escaped)
 	Conversation  string // the conversation id, unescaped
-	ReplyTo       string // the activity id in the path, if any
+	ReplyTo       string // the activity id in the path, if any: the one answered (POST) or updated (PUT)
+	ID            string // the id the connector gave a new activity (reply-N)
 	Authorization string // the Authorization header as sent
 	Type          string // the activity type: message, typing
 	Status        int    // what the connector answered
@@ -85,6 +87,7 @@ type Server struct {
 	keys         []key
 	stdBase64    bool // n and e in standard base64, padded
 	metaStatus   int  // non-zero: the OpenID metadata answers this status
+	tokenFaults  []int
 	changed      chan struct{}
 	replies      []Reply
 	tokenCalls   int
@@ -170,6 +173,7 @@ func newServer(tb testing.TB) *Server {
 	s.mux.HandleFunc("POST /token", s.handleToken)
 	s.mux.HandleFunc("POST /v3/conversations/{conv}/activities", s.handleActivity)
 	s.mux.HandleFunc("POST /v3/conversations/{conv}/activities/{id}", s.handleActivity)
+	s.mux.HandleFunc("PUT /v3/conversations/{conv}/activities/{id}", s.handleActivity)
 	s.mux.HandleFunc("GET /v3/conversations/{conv}/members/{user}", s.handleMember)
 	return s
 }
@@ -375,9 +379,26 @@ func (s *Server) SetTokenLifetime(d time.Duration) {
 	s.mu.Unlock()
 }
 
+// FailTokens makes the next n token requests answer status, with an
+// error body as Entra sends it.
+func (s *Server) FailTokens(n, status int) {
+	s.mu.Lock()
+	s.tokenFaults = append(s.tokenFaults, slices.Repeat([]int{status}, n)...)
+	s.mu.Unlock()
+}
+
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tokenCalls++
+	if len(s.tokenFaults) > 0 {
+		status := s.tokenFaults[0]
+		s.tokenFaults = s.tokenFaults[1:]
+		s.mu.Unlock()
+		writeJSON(w, status, map[string]any{"error": "temporarily_unavailable",
+			"error_description": "AADSTS50020: fake failure.\r\nTrace ID: 0000\r\nCorrelation ID: 0000\r\nTimestamp: 2026-11-28 10:00:00Z",
+			"error_codes":       []int{50020}, "timestamp": "2026-11-28 10:00:00Z", "trace_id": "0000", "correlation_id": "0000"})
+		return
+	}
 	wantID, wantSecret, lifetime := s.clientID, s.secret, s.lifetime
 	s.mu.Unlock()
 	if r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
@@ -446,9 +467,17 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 	}
 	typ, _ := body["type"].(string)
 	s.mu.Lock()
-	s.replies = append(s.replies, Reply{Path: r.URL.EscapedPath(), Conversation: r.PathValue("conv"), ReplyTo: r.PathValue("id"),
+	s.replies = append(s.replies, Reply{Method: r.Method, Path: r.URL.EscapedPath(), Conversation: r.PathValue("conv"), ReplyTo: r.PathValue("id"),
 		Authorization: r.Header.Get("Authorization"), Type: typ, Body: body})
 	n := len(s.replies)
+	if r.Method == http.MethodPut && !s.postedLocked(r.PathValue("id")) {
+		s.replies[n-1].Status = http.StatusNotFound
+		close(s.changed)
+		s.changed = make(chan struct{})
+		s.mu.Unlock()
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{"code": "ActivityNotFoundInConversation", "message": "fake connector"}})
+		return
+	}
 	issued := s.issuedLocked(r.Header.Get("Authorization"))
 	status := http.StatusCreated
 	switch {
@@ -466,15 +495,98 @@ func (s *Server) handleActivity(w http.ResponseWriter, r *http.Request) {
 		}
 		status = http.StatusUnauthorized
 	}
+	id := r.PathValue("id")
+	if r.Method == http.MethodPost {
+		id = "reply-" + strconv.Itoa(n)
+	}
+	if status == http.StatusCreated && r.Method == http.MethodPut {
+		status = http.StatusOK
+	}
 	s.replies[n-1].Status = status
+	if status/100 == 2 && r.Method == http.MethodPost {
+		s.replies[n-1].ID = id
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
 	s.mu.Unlock()
-	if status != http.StatusCreated {
+	if status/100 != 2 {
 		writeJSON(w, status, map[string]any{"error": map[string]any{"code": http.StatusText(status), "message": "fake connector"}})
 		return
 	}
-	writeJSON(w, status, map[string]any{"id": "reply-" + strconv.Itoa(n)})
+	writeJSON(w, status, map[string]any{"id": id})
+}
+
+// postedLocked reports whether id is an activity the connector created.
+func (s *Server) postedLocked(id string) bool {
+	for _, r := range s.replies {
+		if r.ID == id && id != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Updates returns the PUTs the connector accepted, oldest first.
+func (s *Server) Updates() []Reply {
+	var out []Reply
+	for _, r := range s.Replies() {
+		if r.Method == http.MethodPut && r.Status/100 == 2 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Shown returns the messages as people see them now: every message the
+// connector accepted with its latest accepted update applied, oldest
+// first. Path and ReplyTo stay those of the post.
+func (s *Server) Shown() []Reply {
+	replies := s.Replies()
+	var out []Reply
+	at := map[string]int{}
+	for _, r := range replies {
+		switch {
+		case r.Status/100 != 2 || r.Type != "message":
+		case r.Method == http.MethodPost:
+			at[r.ID] = len(out)
+			out = append(out, r)
+		case r.Method == http.MethodPut:
+			if i, ok := at[r.ReplyTo]; ok {
+				out[i].Body, out[i].Authorization = r.Body, r.Authorization
+			}
+		}
+	}
+	return out
+}
+
+// Answers returns the shown messages that carry a card: the answers, not
+// acknowledgements waiting to be replaced.
+func (s *Server) Answers() []Reply {
+	var out []Reply
+	for _, r := range s.Shown() {
+		if atts, _ := r.Body["attachments"].([]any); len(atts) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WaitAnswers blocks until n messages show a card (Answers), or ctx
+// ends; it returns the answers shown then.
+func (s *Server) WaitAnswers(ctx context.Context, n int) []Reply {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if got := s.Answers(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return s.Answers()
+		}
+	}
 }
 
 // issuedLocked reports whether the header carries a token the token
@@ -525,12 +637,12 @@ func (s *Server) Replies() []Reply {
 	return slices.Clone(s.replies)
 }
 
-// Messages returns the message activities the connector accepted: the
-// replies a person sees (no typing indicators, no refused attempts).
+// Messages returns the message activities the connector accepted as new
+// posts (no updates, no typing indicators, no refused attempts).
 func (s *Server) Messages() []Reply {
 	var out []Reply
 	for _, r := range s.Replies() {
-		if r.Type == "message" && r.Status == http.StatusCreated {
+		if r.Type == "message" && r.Method == http.MethodPost && r.Status == http.StatusCreated {
 			out = append(out, r)
 		}
 	}
