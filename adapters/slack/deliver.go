@@ -201,7 +201,7 @@ func (s *Server) send(ctx context.Context, hasFallback bool, post func(context.C
 	default:
 		wait = time.Second
 	}
-	s.log.Warn("Slack call failed; retrying once", slog.Duration("retry_after", wait), slog.Any("err", err))
+	s.log.Warn("Slack call failed; retrying once", slog.String("retry_after", wait.String()), slog.Any("err", err))
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {

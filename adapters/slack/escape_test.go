@@ -2,6 +2,7 @@ package slack
 
 import (
 	"encoding/json"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -126,4 +127,34 @@ func TestResponseURLOrigins(t *testing.T) {
 	if hookOrigins("").responseURL("http://127.0.0.1:8080/response/1").IsSet() {
 		t.Error("without SLACK_API_URL a local response_url is usable")
 	}
+}
+
+// FuzzResponseURL: a response_url is used only when it leads to Slack's
+// hook hosts or the configured API origin, whatever its spelling.
+func FuzzResponseURL(f *testing.F) {
+	for _, s := range []string{"https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN",
+		"https://hooks.slack.com/actions/T0G9PQBBK/1/xyz", "http://localhost:8888/webhook", "https://hooks.slack.com@evil.example/x",
+		"https://hooks.slack.com%2eevil.example/x", "https://hooks.slack-gov.com/commands/1"} {
+		f.Add(s)
+	}
+	o := hookOrigins("http://127.0.0.1:8080/api/")
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !o.responseURL(raw).IsSet() {
+			return
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatalf("responseURL accepted %q, which does not parse: %v", raw, err)
+		}
+		switch host := strings.ToLower(u.Host); {
+		case strings.EqualFold(u.Scheme, "https") && (host == "hooks.slack.com" || host == "hooks.slack.com:443" ||
+			host == "hooks.slack-gov.com" || host == "hooks.slack-gov.com:443"):
+		case strings.EqualFold(u.Scheme, "http") && host == "127.0.0.1:8080":
+		default:
+			t.Errorf("responseURL accepted %q (host %q)", raw, u.Host)
+		}
+		if u.User != nil {
+			t.Errorf("responseURL accepted %q with user info", raw)
+		}
+	})
 }

@@ -58,6 +58,10 @@ func TestNoSecretLeaks(t *testing.T) {
 			f.Status("chat.postMessage", http.StatusBadGateway, 2)
 			f.Drop("response_url", 1)
 		}},
+		{"auth.test unreachable", helpdesk, "adele@contoso.com", func(f *slacktest.Server) {
+			f.Drop("auth.test", 1)
+			f.Status("chat.postEphemeral", http.StatusInternalServerError, 2)
+		}},
 		{"user group and locale lookups fail", helpdesk, "adele@contoso.com", func(f *slacktest.Server) {
 			f.Fail("usergroups.users.list", "invalid_auth")
 			f.Status("users.info", http.StatusServiceUnavailable, 1)

@@ -37,11 +37,9 @@ func (s *Server) runSocketMode(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	if err != nil {
-		cause, _ := connectionCause(err)
-		return fmt.Errorf("slack socket mode: %s: %w", cause, redact(err))
-	}
-	return nil
+	// RunContext returns only when ctx ends or it cannot connect for good.
+	cause, _ := connectionCause(err)
+	return fmt.Errorf("slack socket mode: %s: %w", cause, redact(err))
 }
 
 // connectionCause names why a Socket Mode connection failed, in words an
