@@ -1,34 +1,15 @@
 package slack_test
 
 import (
-	"bytes"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
 	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/internal/logbuf"
 )
-
-// lockedBuffer is a log sink safe for the surface's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestNoSecretLeaks makes every remote call fail — Web API errors, 500s,
 // connections dropped on a response_url whose path authorises — and
@@ -69,7 +50,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			logs := &lockedBuffer{}
+			logs := &logbuf.Buffer{}
 			e := setup(t, options{logs: logs,
 				handlers: handlers.Config{Access: handlers.Access{SlackUsers: []string{"U0HELPDESK"}, SlackGroups: []string{"S0HELPDESK"},
 					HelpdeskChannels: []string{helpdesk}}},

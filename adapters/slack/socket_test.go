@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onboard-check/onboard-check/adapters/slack"
+	"github.com/onboard-check/onboard-check/internal/logbuf"
 )
 
 // TestSocketMode runs the conversation over a fake Socket Mode connection:
@@ -125,7 +126,7 @@ func sameSet(a, b []string) bool {
 func TestSocketModeRejectedAppToken(t *testing.T) {
 	t.Parallel()
 	const appToken = "xapp-1-A1-1234-revokedabcdef"
-	logs := &lockedBuffer{}
+	logs := &logbuf.Buffer{}
 	e := setup(t, options{logs: logs, slack: func(c *slack.Config) { c.AppToken = appToken; c.SigningSecret = "" }})
 	e.fake.Fail("apps.connections.open", "invalid_auth")
 	err := e.slack.Run(t.Context())
@@ -141,7 +142,7 @@ func TestSocketModeRejectedAppToken(t *testing.T) {
 // as a network problem, and slack-go tries again.
 func TestSocketModeNetworkProblemLogged(t *testing.T) {
 	t.Parallel()
-	logs := &lockedBuffer{}
+	logs := &logbuf.Buffer{}
 	e := setup(t, options{logs: logs, slack: func(c *slack.Config) { c.AppToken = "xapp-1-A1-1234-abcdef"; c.SigningSecret = "" }})
 	e.fake.Drop("apps.connections.open", 1)
 	ctx, cancel := context.WithCancel(t.Context())

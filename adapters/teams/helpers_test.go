@@ -1,7 +1,6 @@
 package teams_test
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"github.com/onboard-check/onboard-check/diagnosis"
 	"github.com/onboard-check/onboard-check/diagnosis/demo"
 	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/internal/logbuf"
 	"github.com/onboard-check/onboard-check/store"
 )
 
@@ -107,24 +107,6 @@ func (c *countingStore) SetBytes(ctx context.Context, key string, b []byte, ttl 
 	return c.Memory.SetBytes(ctx, key, b, ttl)
 }
 
-// logBuffer collects log lines from every goroutine.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type options struct {
 	access   handlers.Access
 	tenant   string              // MICROSOFT_APP_TENANT_ID; "" means the fake's tenant
@@ -148,7 +130,7 @@ type env struct {
 	store *countingStore
 	h     http.Handler
 	jobs  *jobCounter
-	logs  *logBuffer
+	logs  *logbuf.Buffer
 }
 
 // jobCounter is the service's Observer: it counts queued and finished
@@ -193,7 +175,7 @@ func setup(t testing.TB, o options) *env {
 		caps = append(caps, store.WithQueueCap(o.queue))
 	}
 	st := &countingStore{Memory: store.NewMemory(nil, caps...)}
-	logs := &logBuffer{}
+	logs := &logbuf.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	jobs := &jobCounter{finished: make(chan struct{})}
 	if o.access.Open() {

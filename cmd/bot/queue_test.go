@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +20,7 @@ import (
 
 	"github.com/onboard-check/onboard-check/adapters/slack/slacktest"
 	"github.com/onboard-check/onboard-check/graph/graphtest"
+	"github.com/onboard-check/onboard-check/internal/logbuf"
 	"github.com/onboard-check/onboard-check/store"
 )
 
@@ -88,25 +87,8 @@ type serveProc struct {
 	name string
 	cmd  *exec.Cmd
 	addr string
-	logs *lockedBuffer
+	logs *logbuf.Buffer
 	done chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -123,7 +105,7 @@ func freeAddr(t *testing.T) string {
 // until it answers /healthz.
 func startServeProc(t *testing.T, name, bin string, env map[string]string) *serveProc {
 	t.Helper()
-	p := &serveProc{name: name, addr: freeAddr(t), logs: &lockedBuffer{}, done: make(chan error, 1)}
+	p := &serveProc{name: name, addr: freeAddr(t), logs: &logbuf.Buffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, "serve")
 	p.cmd.Env = []string{"ONBOARD_LISTEN=" + p.addr, "ONBOARD_METRICS_LISTEN=" + freeAddr(t)}
 	for k, v := range env {

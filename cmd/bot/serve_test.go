@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,38 +21,21 @@ import (
 	"github.com/onboard-check/onboard-check/graph"
 	"github.com/onboard-check/onboard-check/graph/graphtest"
 	"github.com/onboard-check/onboard-check/handlers"
+	"github.com/onboard-check/onboard-check/internal/logbuf"
 )
 
 // started is a running serve: its public and metrics base URLs.
 type started struct {
 	s               *server
 	public, metrics string
-	logs            *syncBuffer
-}
-
-// syncBuffer is a buffer the server's goroutines write while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	logs            *logbuf.Buffer
 }
 
 // startServe builds serve from env, lets adjust change it, and serves it
 // on two loopback ports until the test ends.
 func startServe(t *testing.T, env map[string]string, adjust func(*server)) started {
 	t.Helper()
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	s, err := buildServer(t.Context(), environ(env), slogTo(&logs))
 	if err != nil {
 		t.Fatalf("buildServer: %v", err)
