@@ -195,21 +195,28 @@ func slash(t *testing.T, addr string, fake *slacktest.Server, i int, c check) {
 	t.Helper()
 	form := url.Values{"command": {"/onboard-check"}, "text": {c.user}, "user_id": {fmt.Sprintf("U%03d", i)},
 		"channel_id": {c.channel}, "team_id": {"T1"}, "response_url": {fake.ResponseURL(c.channel)},
-		"trigger_id": {fmt.Sprintf("trigger-%03d", i)}}.Encode()
-	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/commands", strings.NewReader(form))
+		"trigger_id": {fmt.Sprintf("trigger-%03d", i)}}
+	if code := sendSlash(t, "http://"+addr, queueSecret, form); code != http.StatusOK {
+		t.Fatalf("slash command %d: HTTP %d", i, code)
+	}
+}
+
+// sendSlash posts form to base's /slack/commands signed with secret, as
+// Slack does, and returns the HTTP status of the acknowledgement.
+func sendSlash(t *testing.T, base, secret string, form url.Values) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+"/slack/commands", strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	slacktest.Sign(req, queueSecret, time.Now())
+	slacktest.Sign(req, secret, time.Now())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("slash command %d: HTTP %d", i, resp.StatusCode)
-	}
+	return resp.StatusCode
 }
 
 // answers returns the diagnoses posted in each channel.

@@ -363,17 +363,9 @@ func TestServeAccessWithGraph(t *testing.T) {
 			}
 			srv := startServe(t, env, nil)
 			form := url.Values{"command": {"/onboard-check"}, "text": {"adele@contoso.com"}, "user_id": {"U1"}, "channel_id": {"C1"},
-				"team_id": {"T1"}, "response_url": {fake.ResponseURL("1")}, "trigger_id": {"trig-" + tt.name}}.Encode()
-			req, _ := http.NewRequest(http.MethodPost, srv.public+"/slack/commands", strings.NewReader(form))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			slacktest.Sign(req, secret, time.Now())
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("signed command: %d", resp.StatusCode)
+				"team_id": {"T1"}, "response_url": {fake.ResponseURL("1")}, "trigger_id": {"trig-" + tt.name}}
+			if code := sendSlash(t, srv.public, secret, form); code != http.StatusOK {
+				t.Fatalf("signed command: %d", code)
 			}
 			if tt.answer {
 				wctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
@@ -463,17 +455,9 @@ func TestServeCountsGraphFailures(t *testing.T) {
 	srv := startServe(t, map[string]string{"ONBOARD_GRAPH_URL": g.URL(), "ONBOARD_GRAPH_TOKEN": "a-wrong-token", "ONBOARD_ALLOW_EVERYONE": "true",
 		"SLACK_BOT_TOKEN": token, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": fake.APIURL()}, nil)
 	form := url.Values{"command": {"/onboard-check"}, "text": {"adele@contoso.com"}, "user_id": {"U1"}, "channel_id": {"C1"},
-		"team_id": {"T1"}, "response_url": {fake.ResponseURL("1")}, "trigger_id": {"trig-failure"}}.Encode()
-	req, _ := http.NewRequest(http.MethodPost, srv.public+"/slack/commands", strings.NewReader(form))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	slacktest.Sign(req, secret, time.Now())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("signed command: %d", resp.StatusCode)
+		"team_id": {"T1"}, "response_url": {fake.ResponseURL("1")}, "trigger_id": {"trig-failure"}}
+	if code := sendSlash(t, srv.public, secret, form); code != http.StatusOK {
+		t.Fatalf("signed command: %d", code)
 	}
 	// The job runs after the acknowledgement: wait for the series.
 	const want = `onboard_graph_failures_total{kind="rejected"} 1`
