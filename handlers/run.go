@@ -27,19 +27,24 @@ func (s *Service) Run(ctx context.Context, job Job) (Reply, error) {
 	return s.run(ctx, job, nil)
 }
 
+// maxLineWait is the longest a check waits in line for Graph's budget:
+// at five sign-in reads per ten seconds, about 450 distinct accounts ahead.
+const maxLineWait = 15 * time.Minute
+
 func (s *Service) run(ctx context.Context, job Job, resolve resolver) (Reply, error) {
 	if job.Empty() {
 		return Reply{}, errors.New("run: empty job")
 	}
 	// A check waits in line for Graph's throttling budget as long as the
 	// line is (the source bounds its own reads after that wait); a time
-	// budget over the wait fails the checks at the back of a burst.
-	var cancel context.CancelFunc
+	// budget over the wait fails the checks at the back of a burst. The
+	// line is still not endless: past maxLineWait a check gives up, so that
+	// a stuck source cannot hold a worker for ever.
+	budget := s.cfg.Budget
 	if job.cmd.Kind == KindCheck || job.cmd.Kind == KindRecheck {
-		ctx, cancel = context.WithCancel(ctx)
-	} else {
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.Budget)
+		budget += maxLineWait
 	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	lang := job.lang
 	switch job.cmd.Kind {
