@@ -420,14 +420,23 @@ func notFound(w http.ResponseWriter, key string) {
 		fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", key))
 }
 
-func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
-	if s.fault(w, r, "users") {
-		return
-	}
+// pathUser finds the user the request's {id} names, by object id or UPN,
+// or answers 404 as Graph does.
+func (s *Server) pathUser(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
 	key := r.PathValue("id")
 	u, ok := s.findUser(key)
 	if !ok {
 		notFound(w, key)
+	}
+	return u, ok
+}
+
+func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
+	if s.fault(w, r, "users") {
+		return
+	}
+	u, ok := s.pathUser(w, r)
+	if !ok {
 		return
 	}
 	out := clone(u)
@@ -475,10 +484,8 @@ func (s *Server) handleMemberOf(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, "memberOf") {
 		return
 	}
-	key := r.PathValue("id")
-	u, ok := s.findUser(key)
+	u, ok := s.pathUser(w, r)
 	if !ok {
-		notFound(w, key)
 		return
 	}
 	ids, _ := u["memberOf"].([]any)
@@ -766,10 +773,8 @@ func (s *Server) handleRequirements(w http.ResponseWriter, r *http.Request) {
 	if s.fault(w, r, "requirements") {
 		return
 	}
-	key := r.PathValue("id")
-	u, ok := s.findUser(key)
+	u, ok := s.pathUser(w, r)
 	if !ok {
-		notFound(w, key)
 		return
 	}
 	out := map[string]any{"perUserMfaState": "disabled"}
